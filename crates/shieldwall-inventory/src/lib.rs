@@ -1,0 +1,58 @@
+//! Inventory extractors: each one reads the bytes of one kind of file and
+//! lists the package versions it records, with where it found them.
+//!
+//! Extractors never run anything: they read bytes. [`classify`] decides from
+//! a path alone which extractor reads a file, or that the file is a format
+//! shieldwall knows but does not read ([`Detected::NotCovered`]), so that it
+//! can be listed in the report instead of being skipped silently.
+//!
+//! ```
+//! use std::path::Path;
+//! use shieldwall_inventory::{classify, Detected};
+//!
+//! assert!(matches!(classify(Path::new("app/bun.lockb")), Some(Detected::NotCovered(_))));
+//! assert!(classify(Path::new("README.md")).is_none());
+//! ```
+
+mod extractor;
+mod npm;
+mod python;
+
+use std::path::Path;
+
+pub use extractor::{ExtractError, Extraction, Extractor, FileInput, Problem};
+
+/// What [`classify`] found a path to be.
+#[derive(Clone, Copy)]
+pub enum Detected {
+    /// A file an extractor reads.
+    Extract(&'static dyn Extractor),
+    /// A package format shieldwall recognizes but does not read; the text
+    /// says why and what to do instead.
+    NotCovered(&'static str),
+}
+
+impl std::fmt::Debug for Detected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Extract(e) => write!(f, "Extract({})", e.id()),
+            Self::NotCovered(reason) => write!(f, "NotCovered({reason:?})"),
+        }
+    }
+}
+
+/// Decides from its path which extractor, if any, reads a file.
+///
+/// Only the path is looked at, so the walker can skip reading every file
+/// no extractor wants.
+pub fn classify(path: &Path) -> Option<Detected> {
+    let file_name = path.file_name()?.to_str()?;
+    npm::classify(path, file_name).or_else(|| python::classify(path, file_name))
+}
+
+/// Every extractor, for documentation and tests.
+pub fn extractors() -> Vec<&'static dyn Extractor> {
+    let mut all = npm::extractors();
+    all.extend(python::extractors());
+    all
+}
