@@ -17,10 +17,12 @@
 mod extractor;
 mod npm;
 mod python;
+mod walk;
 
 use std::path::Path;
 
 pub use extractor::{ExtractError, Extraction, Extractor, FileInput, Problem};
+pub use walk::{WalkEvent, WalkOptions, walk};
 
 /// What [`classify`] found a path to be.
 #[derive(Clone, Copy)]

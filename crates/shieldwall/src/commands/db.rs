@@ -1,0 +1,101 @@
+//! `shieldwall db`: import, status, update.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use shieldwall_advisory::{AdvisoryDb, default_store_dir, import};
+
+use crate::cli::{DbArgs, DbCommand, StatusFormat};
+use crate::config;
+use crate::exit::{Exit, UsageError};
+use crate::output;
+
+pub(crate) fn run(args: &DbArgs) -> anyhow::Result<Exit> {
+    match &args.command {
+        DbCommand::Import { path } => import_path(path, &store_dir(args.db_dir.as_deref())?),
+        DbCommand::Status { format } => status(args.db_dir.as_deref(), *format),
+        DbCommand::Update { url, config } => update(args.db_dir.as_deref(), url.as_deref(), config.as_deref()),
+    }
+}
+
+/// The advisory store: `--db-dir`, else `SHIELDWALL_CACHE_DIR`, else the XDG
+/// cache directory.
+pub(crate) fn store_dir(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+    explicit.map(Path::to_path_buf).or_else(default_store_dir).ok_or_else(|| {
+        UsageError::new("cannot find a cache directory for the advisory database")
+            .with_hint("pass `--db-dir DIR` or set `SHIELDWALL_CACHE_DIR`")
+            .into()
+    })
+}
+
+/// The built-in feed plus everything imported into the store.
+pub(crate) fn open_db(explicit: Option<&Path>) -> anyhow::Result<AdvisoryDb> {
+    let dir = store_dir(explicit)?;
+    AdvisoryDb::open(&dir).map_err(|e| {
+        UsageError::new(format!("cannot load the advisory database: {e}"))
+            .with_hint(format!(
+                "re-import your advisories, or remove `{}` to use the built-in feed only",
+                dir.display()
+            ))
+            .into()
+    })
+}
+
+fn import_path(path: &Path, store: &Path) -> anyhow::Result<Exit> {
+    if !path.exists() {
+        return Err(UsageError::new(format!("cannot import `{}`: no such file or directory", path.display())).into());
+    }
+    let report = import(path, store).map_err(|e| UsageError::new(format!("import failed: {e}")))?;
+    for problem in &report.errors {
+        output::warn(problem);
+    }
+    output::print_stdout(&format!("{report}\n"))?;
+    Ok(Exit::Clean)
+}
+
+fn status(explicit: Option<&Path>, format: StatusFormat) -> anyhow::Result<Exit> {
+    let db = open_db(explicit)?;
+    let status = db.status();
+    let text = match format {
+        StatusFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&status).context("serializing the status")?;
+            text.push('\n');
+            text
+        }
+        StatusFormat::Table => format!("{status}"),
+    };
+    output::print_stdout(&text)?;
+    Ok(Exit::Clean)
+}
+
+fn update(explicit: Option<&Path>, url: Option<&str>, config_file: Option<&Path>) -> anyhow::Result<Exit> {
+    let config = config::load(config_file)?;
+    let url = url.map(str::to_owned).or(config.advisory.update_url).ok_or_else(|| {
+        UsageError::new("no advisory update URL is configured").with_hint(
+            "set `update_url` under `[advisory]` in shieldwall.toml, or pass `--url`; \
+             a mirror of an OSV ecosystem `all.zip` works",
+        )
+    })?;
+    let store = store_dir(explicit)?;
+    eprintln!("downloading {url}");
+    let mut response = ureq::get(&url)
+        .call()
+        .map_err(|e| UsageError::new(format!("cannot download `{url}`: {e}")))?;
+    let mut bytes = Vec::new();
+    response
+        .body_mut()
+        .as_reader()
+        .read_to_end(&mut bytes)
+        .map_err(|e| UsageError::new(format!("cannot download `{url}`: {e}")))?;
+    let download = tempfile_path(&store)?;
+    std::fs::write(&download, &bytes).with_context(|| format!("writing `{}`", download.display()))?;
+    let result = import_path(&download, &store);
+    let _ = std::fs::remove_file(&download);
+    result
+}
+
+fn tempfile_path(store: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(store).with_context(|| format!("creating `{}`", store.display()))?;
+    Ok(store.join("download.zip"))
+}

@@ -1,0 +1,34 @@
+//! The `shieldwall` command line: the only part of shieldwall that prints.
+
+mod cli;
+mod commands;
+mod config;
+mod exit;
+mod host;
+mod output;
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::Exit;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    output::init_color(cli.color);
+    let result = match cli.command {
+        cli::Command::Scan(args) => commands::scan::run(&args),
+        cli::Command::Db(args) => commands::db::run(&args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(error) => output::report_error(&error).into(),
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit as u8)
+    }
+}

@@ -1,0 +1,5 @@
+//! The CLI integration tests: one binary, one module per command.
+
+mod common;
+mod db;
+mod scan;
