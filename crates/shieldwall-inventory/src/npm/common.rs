@@ -93,10 +93,13 @@ pub(crate) fn lowercase_first(s: &str) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct KeyLines {
     lines: HashMap<Vec<u8>, u32>,
+    duplicates: Vec<(String, u32)>,
 }
 
 impl KeyLines {
-    /// Scans `bytes`; `want` receives the key path (innermost last).
+    /// Scans `bytes`; `want` receives the key path (innermost last). When
+    /// a key repeats, the later line is kept (serde_json keeps the later
+    /// value) and the repeat is listed in [`KeyLines::duplicates`].
     pub(crate) fn scan(bytes: &[u8], want: impl Fn(&[&[u8]]) -> bool) -> Self {
         #[derive(Clone, Copy)]
         enum Frame<'b> {
@@ -104,6 +107,7 @@ impl KeyLines {
             Array,
         }
         let mut lines = HashMap::new();
+        let mut duplicates = Vec::new();
         let mut stack: Vec<Frame<'_>> = Vec::new();
         let mut path: Vec<&[u8]> = Vec::new();
         let mut line: u32 = 1;
@@ -167,8 +171,12 @@ impl KeyLines {
                                 Frame::Array => all_objects = false,
                             }
                         }
-                        if all_objects && want(&path) {
-                            lines.entry(path.join(&0u8)).or_insert(key_line);
+                        if all_objects
+                            && want(&path)
+                            && lines.insert(path.join(&0u8), key_line).is_some()
+                        {
+                            // A later duplicate wins, as in serde_json.
+                            duplicates.push((String::from_utf8_lossy(key).into_owned(), key_line));
                         }
                     }
                     continue;
@@ -177,7 +185,13 @@ impl KeyLines {
             }
             i += 1;
         }
-        Self { lines }
+        Self { lines, duplicates }
+    }
+
+    /// Recorded keys that appeared more than once in the same object
+    /// (the key and the line of the later copy).
+    pub(crate) fn duplicates(&self) -> &[(String, u32)] {
+        &self.duplicates
     }
 
     /// The line of the key at `path`, if it was recorded.

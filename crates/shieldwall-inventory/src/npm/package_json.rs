@@ -215,7 +215,8 @@ fn push_declared(
         None => (declared, spec.trim()),
     };
     let source = Source::of_spec(spec);
-    if source == Source::Local {
+    if matches!(source, Source::Local | Source::File) {
+        // Local code (`file:`, `link:`, `workspace:`, `portal:`).
         return;
     }
     if let Some(src) = source.note() {
@@ -277,6 +278,10 @@ impl Extractor for InstalledPackageJson {
         if let Some(place) = place_note(&parts) {
             note.add(place);
         }
+        note.add_if(
+            root.get("_inBundle").and_then(Value::as_bool) == Some(true),
+            "bundled",
+        );
         if let Some(src) = root
             .get("_resolved")
             .and_then(Value::as_str)
@@ -310,7 +315,9 @@ fn in_yarn_classic_cache(parts: &[String]) -> bool {
 /// global root.
 fn place_note(parts: &[String]) -> Option<&'static str> {
     let has = |name: &str| parts.iter().any(|p| p == name);
-    if has(".pnpm") {
+    if in_yarn_classic_cache(parts) {
+        Some("yarn cache")
+    } else if has(".pnpm") {
         Some("pnpm store")
     } else if has("_npx") {
         Some("npx cache")

@@ -104,6 +104,7 @@ impl Extractor for PackageLock {
                             .step_by(2)
                             .all(|k| *k == b"dependencies".as_slice())
                 });
+                push_duplicates(&lines, &mut out);
                 let mut path = Vec::new();
                 self.read_v1(input, deps, &lines, &mut path, &mut out);
             }
@@ -130,6 +131,7 @@ impl PackageLock {
         let lines = KeyLines::scan(input.bytes, |path| {
             path.len() == 2 && path[0] == b"packages".as_slice()
         });
+        push_duplicates(&lines, out);
         for (key, entry) in packages {
             if key.is_empty() {
                 continue;
@@ -269,6 +271,17 @@ impl PackageLock {
             entry.get("integrity").and_then(Value::as_str),
             note.build(),
         ));
+    }
+}
+
+/// A problem for every entry key that appears twice in one object: only
+/// the later copy is read.
+fn push_duplicates(lines: &KeyLines, out: &mut Extraction) {
+    for (key, line) in lines.duplicates() {
+        out.problems.push(Problem {
+            line: Some(*line),
+            message: format!("entry `{key}` appears more than once; the last copy was read"),
+        });
     }
 }
 

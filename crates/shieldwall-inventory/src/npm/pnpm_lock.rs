@@ -23,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use shieldwall_core::EvidenceKind;
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::common::{Note, Source, npm_ref, split_name_version, text};
+use super::common::{Note, Source, npm_ref, split_descriptor, text};
 use crate::{ExtractError, Extraction, Extractor, FileInput, Problem};
 
 /// The newest `lockfileVersion` major this reader knows.
@@ -50,6 +50,47 @@ pub(crate) static PNPM_HIDDEN_LOCK: PnpmLock = PnpmLock {
     id: "npm/pnpm-hidden-lock",
 };
 
+/// The deepest nesting accepted before YAML parsing. pnpm lockfiles nest
+/// a handful of levels; the YAML parser recurses per level and would
+/// exhaust the stack on hostile input nested thousands deep.
+const MAX_DEPTH: usize = 128;
+
+/// The first line whose nesting estimate (indentation + compact `- `
+/// sequence starts + open flow brackets) exceeds [`MAX_DEPTH`]. The
+/// estimate is never below the real depth.
+fn too_deep(text: &str) -> Option<u32> {
+    let mut flow: usize = 0;
+    for (index, line) in text.lines().enumerate() {
+        let rest = line.trim_start();
+        let indent = line.len() - rest.len();
+        let mut dashes = 0;
+        let mut tail = rest;
+        while let Some(after) = tail
+            .strip_prefix('-')
+            .filter(|a| a.is_empty() || a.starts_with([' ', '\t']))
+        {
+            dashes += 1;
+            tail = after.trim_start();
+        }
+        let mut quote: Option<char> = None;
+        for c in tail.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if indent + dashes + flow > MAX_DEPTH {
+            return Some(u32::try_from(index + 1).unwrap_or(u32::MAX));
+        }
+    }
+    None
+}
+
 /// Dependency groups of an importer (or of a single-project document root).
 const GROUPS: [(&str, Option<&str>); 5] = [
     ("dependencies", None),
@@ -75,6 +116,13 @@ impl Extractor for PnpmLock {
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
         let text = text(input, "pnpm lockfile")?;
+        if let Some(line) = too_deep(text) {
+            return Err(ExtractError::malformed(
+                input,
+                Some(line),
+                format!("yaml nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
         let docs = YamlLoader::load_from_str(text).map_err(|e| {
             let line = u32::try_from(e.marker().line()).ok().filter(|&l| l > 0);
             ExtractError::malformed(input, line, format!("invalid yaml: {}", e.info()))
@@ -136,13 +184,19 @@ impl PnpmLock {
         out: &mut Extraction,
     ) {
         let deps = importer_deps(doc, major);
-        let mut aliases: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        // Notes the importers add to packages: aliases, config and
+        // package-manager dependencies (not dev/optional, which only a
+        // full graph walk could say of transitive packages).
+        let mut extra: HashMap<(&str, &str), Vec<String>> = HashMap::new();
         for dep in &deps {
+            let notes = extra
+                .entry((dep.name.as_str(), dep.version.as_str()))
+                .or_default();
             if let Some(alias) = &dep.alias {
-                aliases
-                    .entry((dep.name.as_str(), dep.version.as_str()))
-                    .or_default()
-                    .push(alias);
+                notes.push(format!("alias {alias}"));
+            }
+            if let Some(group @ ("config dependency" | "package manager")) = dep.group {
+                notes.push(group.to_owned());
             }
         }
         let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -162,6 +216,11 @@ impl PnpmLock {
                     continue;
                 }
                 let Some(version) = version else {
+                    if section == "snapshots" {
+                        // Snapshots of non-registry packages carry no
+                        // version; their `packages` entry was read.
+                        continue;
+                    }
                     out.problems.push(Problem {
                         line,
                         message: format!("entry `{key}` has no version"),
@@ -175,9 +234,11 @@ impl PnpmLock {
                 let mut note = Note::default();
                 note.add_if(flag(entry, "dev"), "dev")
                     .add_if(flag(entry, "optional"), "optional");
-                if let Some(names) = aliases.get(&(name.as_str(), version.as_str())) {
-                    for alias in names {
-                        note.add(format!("alias {alias}"));
+                if let Some(notes) = extra.get(&(name.as_str(), version.as_str())) {
+                    for n in notes {
+                        if !note_has(&note, n) {
+                            note.add(n.clone());
+                        }
                     }
                 }
                 if let Some(src) = source.note() {
@@ -219,6 +280,11 @@ impl PnpmLock {
             seen.insert((dep.name.clone(), dep.version.clone()));
         }
     }
+}
+
+fn note_has(note: &Note, part: &str) -> bool {
+    note.build()
+        .is_some_and(|n| n.split(", ").any(|p| p == part))
 }
 
 fn flag(entry: &Yaml, key: &str) -> bool {
@@ -288,7 +354,7 @@ fn parse_key(key: &str, major: u64) -> (Option<String>, Option<String>) {
         };
     }
     let base = k.split('(').next().unwrap_or(k);
-    match split_name_version(base) {
+    match split_descriptor(base) {
         (name, Some(version)) => (Some(name.to_owned()), Some(version.to_owned())),
         (name, None) => (Some(name.to_owned()), None),
     }
@@ -354,7 +420,7 @@ fn importer_dep(
         } else {
             base
         };
-        match split_name_version(base) {
+        match split_descriptor(base) {
             (real, Some(version)) => (real.to_owned(), version.to_owned()),
             (version, None) => (dep_name.to_owned(), version.to_owned()),
         }
