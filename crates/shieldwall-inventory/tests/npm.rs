@@ -361,7 +361,11 @@ fn installed_trees() {
     );
     assert!(has(&case("c33-bun-isolated-store"), T, "1.169.5"));
     let refs = case("c30-hidden-lockfiles");
-    assert_eq!(refs.len(), 2, "npm and pnpm hidden lockfiles: {refs:#?}");
+    assert_eq!(
+        refs.len(),
+        3,
+        "npm, pnpm and berry install state: {refs:#?}"
+    );
     assert!(
         refs.iter()
             .all(|r| r.location.kind == EvidenceKind::Installed)

@@ -16,6 +16,7 @@
 //! | `package.json` outside `node_modules/` | `npm/package-json` |
 //! | `node_modules/<name>/package.json`, `node_modules/@scope/<name>/package.json` | `npm/installed-package-json` |
 //! | `.pnp.cjs`, `.pnp.js`, `.pnp.data.json` | `npm/yarn-pnp` |
+//! | `node_modules/.yarn-state.yml` | `npm/yarn-state` |
 //! | `.yarn/cache/*.zip`, `.yarn/berry/cache/*.zip` | `npm/yarn-berry-cache` |
 //!
 //! Lockfiles other than `npm-shrinkwrap.json` found inside an installed
@@ -32,6 +33,7 @@ mod pnpm_lock;
 mod yarn_cache;
 mod yarn_lock;
 mod yarn_pnp;
+mod yarn_state;
 
 use std::path::Path;
 
@@ -69,6 +71,11 @@ pub(crate) fn classify(path: &Path, file_name: &str) -> Option<Detected> {
                 .then_some(Detected::Extract(&pnpm_lock::PNPM_HIDDEN_LOCK))
         }
         "package.json" => classify_package_json(&components(path)),
+        ".yarn-state.yml" => {
+            let parts = components(path);
+            parent_is(&parts, 1, "node_modules")
+                .then_some(Detected::Extract(&yarn_state::YARN_STATE))
+        }
         ".pnp.cjs" | ".pnp.js" | ".pnp.data.json" => extract(&yarn_pnp::YARN_PNP),
         _ if file_name.ends_with(".zip") => {
             let parts = components(path);
@@ -121,6 +128,7 @@ pub(crate) fn extractors() -> Vec<&'static dyn Extractor> {
         &package_json::PACKAGE_JSON,
         &package_json::INSTALLED_PACKAGE_JSON,
         &yarn_pnp::YARN_PNP,
+        &yarn_state::YARN_STATE,
         &yarn_cache::YARN_CACHE,
     ]
 }
@@ -177,6 +185,8 @@ mod tests {
         assert_eq!(id("a/node_modules/@s/package.json"), None);
         assert_eq!(id("a/node_modules/.cache/package.json"), None);
         assert_eq!(id("a/.pnp.cjs"), Some("npm/yarn-pnp"));
+        assert_eq!(id("a/node_modules/.yarn-state.yml"), Some("npm/yarn-state"));
+        assert_eq!(id("a/.yarn-state.yml"), None);
         assert_eq!(id("a/.pnp.data.json"), Some("npm/yarn-pnp"));
         assert_eq!(
             id("a/.yarn/cache/lodash-npm-4.17.21-6382451519-c08619f2bb.zip"),

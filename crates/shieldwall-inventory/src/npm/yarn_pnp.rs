@@ -126,7 +126,7 @@ impl Extractor for YarnPnp {
 }
 
 /// The version a PnP reference names, with its note; `None` for local code.
-fn version_of(reference: &str) -> Option<(String, Note)> {
+pub(crate) fn version_of(reference: &str) -> Option<(String, Note)> {
     let mut note = Note::default();
     let reference = match reference.strip_prefix("virtual:") {
         Some(rest) => rest.split_once('#').map_or(rest, |(_, inner)| inner),
