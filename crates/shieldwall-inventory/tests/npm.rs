@@ -387,6 +387,7 @@ fn yarn_pnp_state() {
             .any(|r| r.name == T && r.location.kind == EvidenceKind::Cache)
     );
     assert!(has(&case("c32-yarn-pnp-data-json"), "left-pad", "1.3.0"));
+    assert!(has(&case("c32-yarn2-pnp-js"), T, "1.169.5"));
 }
 
 #[test]

@@ -214,6 +214,8 @@ fn push_declared(
         }
         None => (declared, spec.trim()),
     };
+    // An empty spec means any version, as npm reads it.
+    let spec = if spec.is_empty() { "*" } else { spec };
     let source = Source::of_spec(spec);
     if matches!(source, Source::Local | Source::File) {
         // Local code (`file:`, `link:`, `workspace:`, `portal:`).

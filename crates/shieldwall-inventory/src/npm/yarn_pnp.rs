@@ -43,6 +43,9 @@ impl Extractor for YarnPnp {
             trimmed.to_owned()
         } else {
             let Some(at) = source.find(STATE_VARIABLE) else {
+                if let Some(state) = inline_object_state(source) {
+                    return read_state(input, state);
+                }
                 if source.contains(".pnp.data.json") {
                     // The state lives in the `.pnp.data.json` beside it.
                     return Ok(Extraction::default());
@@ -71,58 +74,80 @@ impl Extractor for YarnPnp {
                 .map_or(full.as_str(), |cut| &full[..cut]);
             ExtractError::malformed(input, None, format!("invalid pnp state json: {message}"))
         })?;
-        let Some(registry) = state.get("packageRegistryData").and_then(Value::as_array) else {
-            return Err(ExtractError::malformed(
-                input,
-                None,
-                "pnp state has no `packageRegistryData` array",
-            ));
-        };
-        let mut out = Extraction::default();
-        let mut seen = HashSet::new();
-        for package in registry {
-            let Some([name, references]) = package.as_array().map(Vec::as_slice) else {
-                out.problems.push(Problem {
-                    line: None,
-                    message: "a `packageRegistryData` entry is not a [name, references] pair"
-                        .to_owned(),
-                });
-                continue;
-            };
-            let Some(name) = name.as_str() else {
-                // `null`: the top-level workspace.
-                continue;
-            };
-            let Some(references) = references.as_array() else {
-                continue;
-            };
-            for reference in references {
-                let Some(reference) = reference
-                    .as_array()
-                    .and_then(|r| r.first())
-                    .and_then(Value::as_str)
-                else {
-                    continue;
-                };
-                let Some((version, note)) = version_of(reference) else {
-                    continue;
-                };
-                if !seen.insert((name.to_owned(), version.clone())) {
-                    continue;
-                }
-                out.packages.push(npm_ref(
-                    input,
-                    EvidenceKind::Lockfile,
-                    name,
-                    &version,
-                    None,
-                    None,
-                    note.build(),
-                ));
-            }
-        }
-        Ok(out)
+        read_state(input, state)
     }
+}
+
+/// Yarn 2's `.pnp.js` passes the state as an object literal (which is
+/// JSON) straight to `hydrateRuntimeState({…})`; the first such call whose
+/// argument parses as JSON gives it.
+fn inline_object_state(source: &str) -> Option<Value> {
+    const CALL: &str = "hydrateRuntimeState(";
+    source.match_indices(CALL).find_map(|(at, _)| {
+        let arg = source[at + CALL.len()..].trim_start();
+        if !arg.starts_with('{') {
+            return None;
+        }
+        serde_json::Deserializer::from_str(arg)
+            .into_iter::<Value>()
+            .next()
+            .and_then(Result::ok)
+    })
+}
+
+/// Lists the packages of a parsed PnP state.
+fn read_state(input: &FileInput<'_>, state: Value) -> Result<Extraction, ExtractError> {
+    let Some(registry) = state.get("packageRegistryData").and_then(Value::as_array) else {
+        return Err(ExtractError::malformed(
+            input,
+            None,
+            "pnp state has no `packageRegistryData` array",
+        ));
+    };
+    let mut out = Extraction::default();
+    let mut seen = HashSet::new();
+    for package in registry {
+        let Some([name, references]) = package.as_array().map(Vec::as_slice) else {
+            out.problems.push(Problem {
+                line: None,
+                message: "a `packageRegistryData` entry is not a [name, references] pair"
+                    .to_owned(),
+            });
+            continue;
+        };
+        let Some(name) = name.as_str() else {
+            // `null`: the top-level workspace.
+            continue;
+        };
+        let Some(references) = references.as_array() else {
+            continue;
+        };
+        for reference in references {
+            let Some(reference) = reference
+                .as_array()
+                .and_then(|r| r.first())
+                .and_then(Value::as_str)
+            else {
+                continue;
+            };
+            let Some((version, note)) = version_of(reference) else {
+                continue;
+            };
+            if !seen.insert((name.to_owned(), version.clone())) {
+                continue;
+            }
+            out.packages.push(npm_ref(
+                input,
+                EvidenceKind::Lockfile,
+                name,
+                &version,
+                None,
+                None,
+                note.build(),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The version a PnP reference names, with its note; `None` for local code.
