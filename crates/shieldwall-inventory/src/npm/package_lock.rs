@@ -1,0 +1,290 @@
+//! `package-lock.json`, `npm-shrinkwrap.json` and npm's hidden lockfile
+//! `node_modules/.package-lock.json`.
+//!
+//! - v1 (`lockfileVersion: 1` or absent): the recursive `dependencies` tree;
+//!   `npm:` aliases (`"version": "npm:@scope/real@1.2.3"`) resolve to the real
+//!   name, up to the last `@`.
+//! - v2/v3: the flat `packages` map. The name is the entry's `name` when
+//!   present (aliases) or the path after the last `node_modules/`, scope
+//!   aware. The root `""`, workspace folders (keys outside `node_modules/`)
+//!   and `link: true` entries are local code, not registry packages, and are
+//!   skipped. A v2 file with both sections is read from `packages` only.
+//! - Flags (`dev`, `optional`, `devOptional`, `peer`, `inBundle`,
+//!   `extraneous`) do not hide an entry; they go in the note, as do git,
+//!   file and tarball sources. `integrity` is the hash.
+//!
+//! Lines come from one pass over the bytes ([`KeyLines`]).
+
+use serde_json::{Map, Value};
+use shieldwall_core::EvidenceKind;
+
+use super::common::{
+    KeyLines, Note, Source, name_after_last_node_modules, npm_alias, npm_ref, parse_json,
+};
+use crate::{ExtractError, Extraction, Extractor, FileInput, Problem};
+
+/// The newest `lockfileVersion` this extractor knows.
+const NEWEST_KNOWN: u64 = 3;
+
+/// Reads npm lockfiles: `package-lock.json`, `npm-shrinkwrap.json` (kind
+/// `lockfile`) or the hidden `node_modules/.package-lock.json` (kind
+/// `installed`: it describes what is in that `node_modules`).
+#[derive(Debug)]
+pub(crate) struct PackageLock {
+    /// The evidence kind of every entry.
+    pub(crate) kind: EvidenceKind,
+    /// The extractor id.
+    pub(crate) id: &'static str,
+}
+
+/// The project lockfile and shrinkwrap reader.
+pub(crate) static PACKAGE_LOCK: PackageLock = PackageLock {
+    kind: EvidenceKind::Lockfile,
+    id: "npm/package-lock",
+};
+
+/// The hidden lockfile reader.
+pub(crate) static HIDDEN_PACKAGE_LOCK: PackageLock = PackageLock {
+    kind: EvidenceKind::Installed,
+    id: "npm/hidden-package-lock",
+};
+
+impl Extractor for PackageLock {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
+        let root = parse_json(input, "lockfile")?;
+        let Value::Object(root) = root else {
+            return Err(ExtractError::malformed(
+                input,
+                None,
+                "lockfile is not a json object",
+            ));
+        };
+        let version = match root.get("lockfileVersion") {
+            None => 1,
+            Some(v) => v.as_u64().ok_or_else(|| {
+                ExtractError::malformed(input, None, "`lockfileVersion` is not a number")
+            })?,
+        };
+        let mut out = Extraction::default();
+        if let Some(packages) = root.get("packages") {
+            let Value::Object(packages) = packages else {
+                return Err(ExtractError::malformed(
+                    input,
+                    None,
+                    "`packages` is not an object",
+                ));
+            };
+            if version > NEWEST_KNOWN {
+                out.problems.push(Problem {
+                    line: None,
+                    message: format!(
+                        "lockfileVersion {version} is newer than known; read its `packages` section as v3"
+                    ),
+                });
+            }
+            self.read_packages(input, packages, &mut out);
+            return Ok(out);
+        }
+        if version > NEWEST_KNOWN {
+            return Err(ExtractError::unsupported(
+                input,
+                format!("lockfileVersion {version} is not supported (newest known is 3)"),
+            ));
+        }
+        match root.get("dependencies") {
+            Some(Value::Object(deps)) => {
+                let lines = KeyLines::scan(input.bytes, |path| {
+                    path.len() % 2 == 0
+                        && path
+                            .iter()
+                            .step_by(2)
+                            .all(|k| *k == b"dependencies".as_slice())
+                });
+                push_duplicates(&lines, &mut out);
+                let mut path = Vec::new();
+                self.read_v1(input, deps, &lines, &mut path, &mut out);
+            }
+            Some(_) => {
+                return Err(ExtractError::malformed(
+                    input,
+                    None,
+                    "`dependencies` is not an object",
+                ));
+            }
+            None => {}
+        }
+        Ok(out)
+    }
+}
+
+impl PackageLock {
+    fn read_packages(
+        &self,
+        input: &FileInput<'_>,
+        packages: &Map<String, Value>,
+        out: &mut Extraction,
+    ) {
+        let lines = KeyLines::scan(input.bytes, |path| {
+            path.len() == 2 && path[0] == b"packages".as_slice()
+        });
+        push_duplicates(&lines, out);
+        for (key, entry) in packages {
+            if key.is_empty() {
+                continue;
+            }
+            let line = lines.get(&["packages", key]);
+            let Some(path_name) = name_after_last_node_modules(key) else {
+                // A workspace folder (`packages/app`): the project's own code.
+                continue;
+            };
+            let Value::Object(entry) = entry else {
+                out.problems.push(Problem {
+                    line,
+                    message: format!("entry `{key}` is not an object"),
+                });
+                continue;
+            };
+            if flag(entry, "link") {
+                continue;
+            }
+            let name = match entry.get("name").and_then(Value::as_str) {
+                Some(n) if !n.is_empty() => n,
+                _ => path_name,
+            };
+            let Some(version) = entry.get("version").and_then(Value::as_str) else {
+                out.problems.push(Problem {
+                    line,
+                    message: format!("entry `{key}` has no version"),
+                });
+                continue;
+            };
+            let resolved = entry.get("resolved").and_then(Value::as_str).unwrap_or("");
+            let mut note = Note::default();
+            note.add_if(flag(entry, "dev"), "dev")
+                .add_if(flag(entry, "optional"), "optional")
+                .add_if(flag(entry, "devOptional"), "dev optional")
+                .add_if(flag(entry, "peer"), "peer")
+                .add_if(flag(entry, "inBundle"), "bundled")
+                .add_if(flag(entry, "extraneous"), "extraneous")
+                .add_if(name != path_name, format!("alias {path_name}"));
+            if let Some(src) = Source::of_spec(resolved).note() {
+                note.add(src);
+            }
+            out.packages.push(npm_ref(
+                input,
+                self.kind,
+                name,
+                version,
+                line,
+                entry.get("integrity").and_then(Value::as_str),
+                note.build(),
+            ));
+        }
+    }
+
+    fn read_v1(
+        &self,
+        input: &FileInput<'_>,
+        deps: &Map<String, Value>,
+        lines: &KeyLines,
+        path: &mut Vec<String>,
+        out: &mut Extraction,
+    ) {
+        for (key, entry) in deps {
+            path.push("dependencies".to_owned());
+            path.push(key.clone());
+            let line = {
+                let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+                lines.get(&refs)
+            };
+            match entry {
+                Value::Object(entry) => {
+                    self.read_v1_entry(input, key, entry, line, out);
+                    match entry.get("dependencies") {
+                        Some(Value::Object(nested)) => {
+                            self.read_v1(input, nested, lines, path, out);
+                        }
+                        Some(_) => out.problems.push(Problem {
+                            line,
+                            message: format!("`dependencies` of `{key}` is not an object"),
+                        }),
+                        None => {}
+                    }
+                }
+                _ => out.problems.push(Problem {
+                    line,
+                    message: format!("entry `{key}` is not an object"),
+                }),
+            }
+            path.truncate(path.len().saturating_sub(2));
+        }
+    }
+
+    fn read_v1_entry(
+        &self,
+        input: &FileInput<'_>,
+        key: &str,
+        entry: &Map<String, Value>,
+        line: Option<u32>,
+        out: &mut Extraction,
+    ) {
+        let Some(raw) = entry.get("version").and_then(Value::as_str) else {
+            out.problems.push(Problem {
+                line,
+                message: format!("entry `{key}` has no version"),
+            });
+            return;
+        };
+        let mut note = Note::default();
+        note.add_if(flag(entry, "dev"), "dev")
+            .add_if(flag(entry, "optional"), "optional")
+            .add_if(flag(entry, "bundled"), "bundled");
+        let (name, version) = match npm_alias(raw) {
+            Some((real, version)) => {
+                note.add(format!("alias {key}"));
+                (real, version)
+            }
+            None => (key, raw),
+        };
+        let source = match Source::of_spec(version) {
+            Source::Registry => {
+                Source::of_spec(entry.get("resolved").and_then(Value::as_str).unwrap_or(""))
+            }
+            other => other,
+        };
+        if source == Source::Local {
+            return;
+        }
+        if let Some(src) = source.note() {
+            note.add(src);
+        }
+        out.packages.push(npm_ref(
+            input,
+            self.kind,
+            name,
+            version,
+            line,
+            entry.get("integrity").and_then(Value::as_str),
+            note.build(),
+        ));
+    }
+}
+
+/// A problem for every entry key that appears twice in one object: only
+/// the later copy is read.
+fn push_duplicates(lines: &KeyLines, out: &mut Extraction) {
+    for (key, line) in lines.duplicates() {
+        out.problems.push(Problem {
+            line: Some(*line),
+            message: format!("entry `{key}` appears more than once; the last copy was read"),
+        });
+    }
+}
+
+fn flag(entry: &Map<String, Value>, key: &str) -> bool {
+    entry.get(key).and_then(Value::as_bool).unwrap_or(false)
+}

@@ -1,0 +1,541 @@
+//! `pnpm-lock.yaml` (and pnpm's hidden `node_modules/.pnpm/lock.yaml`).
+//!
+//! Every YAML document is read: pnpm 11+ writes an environment document
+//! (config and package-manager dependencies) before the project document,
+//! and both list real packages.
+//!
+//! Package keys by `lockfileVersion`:
+//! - 5.x: `/name/1.0.0`, `/@scope/name/1.0.0`, peer suffixes after `_`
+//!   (`/acorn-jsx/5.3.2_acorn@8.8.0`, hashed `…_fzn43tb6…`);
+//! - 6.x: `/name@1.0.0(peer@1)(peer@2)`;
+//! - 9.x: `packages` keys `name@1.0.0` and `snapshots` keys with peers.
+//!
+//! An entry's own `name`/`version` fields (written for git and tarball
+//! dependencies) win over the key. `link:` and directory entries are local
+//! code and are skipped. The same version with different peers gives one
+//! reference per key. Importers are read for `npm:` aliases (noted on the
+//! real package) and for resolved versions missing from `packages` (such as
+//! config dependencies). Lines: the line of each `packages`/`snapshots` key,
+//! best effort.
+
+use std::collections::{HashMap, HashSet};
+
+use shieldwall_core::EvidenceKind;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use super::common::{Note, Source, npm_ref, split_descriptor, text};
+use crate::{ExtractError, Extraction, Extractor, FileInput, Problem};
+
+/// The newest `lockfileVersion` major this reader knows.
+const NEWEST_KNOWN_MAJOR: u64 = 9;
+
+/// Reads pnpm lockfiles.
+#[derive(Debug)]
+pub(crate) struct PnpmLock {
+    /// The evidence kind of every entry.
+    pub(crate) kind: EvidenceKind,
+    /// The extractor id.
+    pub(crate) id: &'static str,
+}
+
+/// The project lockfile reader.
+pub(crate) static PNPM_LOCK: PnpmLock = PnpmLock {
+    kind: EvidenceKind::Lockfile,
+    id: "npm/pnpm-lock",
+};
+
+/// The hidden lockfile reader (`node_modules/.pnpm/lock.yaml`).
+pub(crate) static PNPM_HIDDEN_LOCK: PnpmLock = PnpmLock {
+    kind: EvidenceKind::Installed,
+    id: "npm/pnpm-hidden-lock",
+};
+
+/// The deepest nesting accepted before YAML parsing. pnpm lockfiles nest
+/// a handful of levels; the YAML parser recurses per level and would
+/// exhaust the stack on hostile input nested thousands deep.
+const MAX_DEPTH: usize = 128;
+
+/// The first line whose nesting estimate (indentation + compact `- `
+/// sequence starts + open flow brackets) exceeds [`MAX_DEPTH`]. The
+/// estimate is never below the real depth.
+fn too_deep(text: &str) -> Option<u32> {
+    let mut flow: usize = 0;
+    for (index, line) in text.lines().enumerate() {
+        let rest = line.trim_start();
+        let indent = line.len() - rest.len();
+        let mut dashes = 0;
+        let mut tail = rest;
+        while let Some(after) = tail
+            .strip_prefix('-')
+            .filter(|a| a.is_empty() || a.starts_with([' ', '\t']))
+        {
+            dashes += 1;
+            tail = after.trim_start();
+        }
+        let mut quote: Option<char> = None;
+        for c in tail.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        if indent + dashes + flow > MAX_DEPTH {
+            return Some(u32::try_from(index + 1).unwrap_or(u32::MAX));
+        }
+    }
+    None
+}
+
+/// Dependency groups of an importer (or of a single-project document root).
+const GROUPS: [(&str, Option<&str>); 5] = [
+    ("dependencies", None),
+    ("devDependencies", Some("dev")),
+    ("optionalDependencies", Some("optional")),
+    ("configDependencies", Some("config dependency")),
+    ("packageManagerDependencies", Some("package manager")),
+];
+
+/// A resolved dependency of an importer.
+struct ImporterDep {
+    name: String,
+    version: String,
+    alias: Option<String>,
+    group: Option<&'static str>,
+    hash: Option<String>,
+}
+
+impl Extractor for PnpmLock {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
+        let text = text(input, "pnpm lockfile")?;
+        if let Some(line) = too_deep(text) {
+            return Err(ExtractError::malformed(
+                input,
+                Some(line),
+                format!("yaml nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let docs = YamlLoader::load_from_str(text).map_err(|e| {
+            let line = u32::try_from(e.marker().line()).ok().filter(|&l| l > 0);
+            ExtractError::malformed(input, line, format!("invalid yaml: {}", e.info()))
+        })?;
+        let lines = KeyLines::scan(text);
+        let mut out = Extraction::default();
+        let mut any_lockfile = false;
+        for (index, doc) in docs.iter().enumerate() {
+            match doc {
+                Yaml::Hash(_) => {}
+                Yaml::Null => continue,
+                _ => {
+                    return Err(ExtractError::malformed(
+                        input,
+                        None,
+                        format!("document {} is not a mapping", index + 1),
+                    ));
+                }
+            }
+            let Some(major) = lockfile_major(&doc["lockfileVersion"]) else {
+                continue;
+            };
+            any_lockfile = true;
+            if major > NEWEST_KNOWN_MAJOR {
+                let has_packages = matches!(doc["packages"], Yaml::Hash(_));
+                if !has_packages {
+                    return Err(ExtractError::unsupported(
+                        input,
+                        format!("lockfileVersion {major} is not supported"),
+                    ));
+                }
+                out.problems.push(Problem {
+                    line: None,
+                    message: format!(
+                        "lockfileVersion {major} is newer than known; read as version 9"
+                    ),
+                });
+            }
+            self.read_document(input, doc, major, &lines.for_doc(index), &mut out);
+        }
+        if !any_lockfile && !docs.iter().all(|d| matches!(d, Yaml::Null)) {
+            return Err(ExtractError::malformed(
+                input,
+                None,
+                "not a pnpm lockfile: no document has a `lockfileVersion`",
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl PnpmLock {
+    fn read_document(
+        &self,
+        input: &FileInput<'_>,
+        doc: &Yaml,
+        major: u64,
+        lines: &HashMap<(String, String), u32>,
+        out: &mut Extraction,
+    ) {
+        let deps = importer_deps(doc, major);
+        // Notes the importers add to packages: aliases, config and
+        // package-manager dependencies (not dev/optional, which only a
+        // full graph walk could say of transitive packages).
+        let mut extra: HashMap<(&str, &str), Vec<String>> = HashMap::new();
+        for dep in &deps {
+            let notes = extra
+                .entry((dep.name.as_str(), dep.version.as_str()))
+                .or_default();
+            if let Some(alias) = &dep.alias {
+                notes.push(format!("alias {alias}"));
+            }
+            if let Some(group @ ("config dependency" | "package manager")) = dep.group {
+                notes.push(group.to_owned());
+            }
+        }
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        for section in ["packages", "snapshots"] {
+            let Yaml::Hash(entries) = &doc[section] else {
+                continue;
+            };
+            for (key, entry) in entries {
+                let Some(key) = key.as_str() else {
+                    continue;
+                };
+                let line = lines.get(&(section.to_owned(), key.to_owned())).copied();
+                let Some((name, version, source)) = resolve_entry(key, entry, major) else {
+                    continue;
+                };
+                if source == Source::Local {
+                    continue;
+                }
+                let Some(version) = version else {
+                    if section == "snapshots" {
+                        // Snapshots of non-registry packages carry no
+                        // version; their `packages` entry was read.
+                        continue;
+                    }
+                    out.problems.push(Problem {
+                        line,
+                        message: format!("entry `{key}` has no version"),
+                    });
+                    continue;
+                };
+                let identity = (name.clone(), version.clone());
+                if section == "snapshots" && seen.contains(&identity) {
+                    continue;
+                }
+                let mut note = Note::default();
+                note.add_if(flag(entry, "dev"), "dev")
+                    .add_if(flag(entry, "optional"), "optional");
+                if let Some(notes) = extra.get(&(name.as_str(), version.as_str())) {
+                    for n in notes {
+                        if !note_has(&note, n) {
+                            note.add(n.clone());
+                        }
+                    }
+                }
+                if let Some(src) = source.note() {
+                    note.add(src);
+                }
+                let hash = entry["resolution"]["integrity"].as_str();
+                out.packages.push(npm_ref(
+                    input,
+                    self.kind,
+                    &name,
+                    &version,
+                    line,
+                    hash,
+                    note.build(),
+                ));
+                seen.insert(identity);
+            }
+        }
+        for dep in &deps {
+            if seen.contains(&(dep.name.clone(), dep.version.clone())) {
+                continue;
+            }
+            let mut note = Note::default();
+            if let Some(group) = dep.group {
+                note.add(group);
+            }
+            if let Some(alias) = &dep.alias {
+                note.add(format!("alias {alias}"));
+            }
+            out.packages.push(npm_ref(
+                input,
+                self.kind,
+                &dep.name,
+                &dep.version,
+                None,
+                dep.hash.as_deref(),
+                note.build(),
+            ));
+            seen.insert((dep.name.clone(), dep.version.clone()));
+        }
+    }
+}
+
+fn note_has(note: &Note, part: &str) -> bool {
+    note.build()
+        .is_some_and(|n| n.split(", ").any(|p| p == part))
+}
+
+fn flag(entry: &Yaml, key: &str) -> bool {
+    entry[key].as_bool().unwrap_or(false)
+}
+
+/// `lockfileVersion` as its major number (`5.4`, `'6.0'`, `'9.0'`, `5`).
+fn lockfile_major(v: &Yaml) -> Option<u64> {
+    let number: f64 = match v {
+        Yaml::Real(s) | Yaml::String(s) => s.trim().parse().ok()?,
+        Yaml::Integer(i) => *i as f64,
+        _ => return None,
+    };
+    (number.is_finite() && number >= 0.0).then(|| number.trunc() as u64)
+}
+
+/// Name, version and source of a `packages`/`snapshots` entry.
+fn resolve_entry(key: &str, entry: &Yaml, major: u64) -> Option<(String, Option<String>, Source)> {
+    let (key_name, key_version) = parse_key(key, major);
+    let name = entry["name"]
+        .as_str()
+        .map(str::to_owned)
+        .or(key_name)
+        .filter(|n| !n.is_empty())?;
+    let resolution = &entry["resolution"];
+    let source = if resolution["directory"].as_str().is_some() {
+        Source::Local
+    } else if resolution["type"].as_str() == Some("git") {
+        Source::Git
+    } else if let Some(tarball) = resolution["tarball"].as_str() {
+        Source::of_spec(tarball)
+    } else {
+        key_version
+            .as_deref()
+            .map_or(Source::Registry, Source::of_spec)
+    };
+    let version = entry["version"]
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| match &entry["version"] {
+            Yaml::Real(s) => Some(s.clone()),
+            _ => None,
+        })
+        .or_else(|| key_version.filter(|v| Source::of_spec(v) == Source::Registry));
+    Some((name, version, source))
+}
+
+/// Splits a package key into name and version (peer suffixes removed).
+fn parse_key(key: &str, major: u64) -> (Option<String>, Option<String>) {
+    let slashed = key.starts_with('/');
+    let k = key.strip_prefix('/').unwrap_or(key);
+    if slashed && major < 6 {
+        // `name/1.0.0_peer` or `@scope/name/1.0.0_peer`
+        let split_at = if k.starts_with('@') {
+            k.find('/')
+                .and_then(|first| k[first + 1..].find('/').map(|second| first + 1 + second))
+        } else {
+            k.find('/')
+        };
+        return match split_at {
+            Some(at) => {
+                let version = &k[at + 1..];
+                let version = version.split(['_', '(']).next().unwrap_or(version);
+                (Some(k[..at].to_owned()), Some(version.to_owned()))
+            }
+            None => (Some(k.to_owned()), None),
+        };
+    }
+    let base = k.split('(').next().unwrap_or(k);
+    match split_descriptor(base) {
+        (name, Some(version)) => (Some(name.to_owned()), Some(version.to_owned())),
+        (name, None) => (Some(name.to_owned()), None),
+    }
+}
+
+/// Resolved dependencies of every importer and of the document root.
+fn importer_deps(doc: &Yaml, major: u64) -> Vec<ImporterDep> {
+    let mut holders: Vec<&Yaml> = vec![doc];
+    if let Yaml::Hash(importers) = &doc["importers"] {
+        holders.extend(importers.values());
+    }
+    let mut deps = Vec::new();
+    for holder in holders {
+        for (group, group_note) in GROUPS {
+            let Yaml::Hash(map) = &holder[group] else {
+                continue;
+            };
+            for (dep_name, value) in map {
+                let Some(dep_name) = dep_name.as_str() else {
+                    continue;
+                };
+                let raw = match value {
+                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                    Yaml::Hash(_) => match &value["version"] {
+                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                if let Some(dep) = importer_dep(dep_name, &raw, major, group_note) {
+                    deps.push(dep);
+                }
+            }
+        }
+    }
+    deps
+}
+
+/// One importer dependency: `1.0.0`, `1.0.0(peer@1)`, `1.0.0_peer`,
+/// `@real/name@1.0.0` (v9 alias), `/@real/name/1.0.0` (v5 alias),
+/// `1.0.0+sha512-…` (config dependency with its integrity), `link:…`.
+fn importer_dep(
+    dep_name: &str,
+    raw: &str,
+    major: u64,
+    group: Option<&'static str>,
+) -> Option<ImporterDep> {
+    let raw = raw.trim();
+    if Source::of_spec(raw) != Source::Registry {
+        return None;
+    }
+    let (raw, hash) = match raw.find("+sha") {
+        Some(at) => (&raw[..at], Some(raw[at + 1..].to_owned())),
+        None => (raw, None),
+    };
+    let (name, version) = if raw.starts_with('/') {
+        let (name, version) = parse_key(raw, major);
+        (name?, version?)
+    } else {
+        let base = raw.split('(').next().unwrap_or(raw);
+        let base = if major < 6 {
+            base.split('_').next().unwrap_or(base)
+        } else {
+            base
+        };
+        match split_descriptor(base) {
+            (real, Some(version)) => (real.to_owned(), version.to_owned()),
+            (version, None) => (dep_name.to_owned(), version.to_owned()),
+        }
+    };
+    if version.is_empty() || name.is_empty() {
+        return None;
+    }
+    let alias = (name != dep_name).then(|| dep_name.to_owned());
+    Some(ImporterDep {
+        name,
+        version,
+        alias,
+        group,
+        hash,
+    })
+}
+
+/// Lines of second-level keys (`packages:` / `snapshots:` children), per
+/// document, found by scanning the text.
+struct KeyLines {
+    docs: Vec<HashMap<(String, String), u32>>,
+}
+
+impl KeyLines {
+    fn scan(text: &str) -> Self {
+        let mut docs = vec![HashMap::new()];
+        let mut content_seen = false;
+        let mut section = String::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let line = raw.trim_end_matches('\r');
+            if line.starts_with("---") {
+                if content_seen {
+                    docs.push(HashMap::new());
+                    content_seen = false;
+                }
+                section.clear();
+                continue;
+            }
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            content_seen = true;
+            let indent = line.len() - line.trim_start().len();
+            if indent == 0 {
+                section = key_of(trimmed).unwrap_or_default();
+            } else if indent == 2
+                && (section == "packages" || section == "snapshots")
+                && let Some(key) = key_of(trimmed)
+                && let Some(doc) = docs.last_mut()
+            {
+                doc.entry((section.clone(), key)).or_insert(line_no);
+            }
+        }
+        Self { docs }
+    }
+
+    fn for_doc(&self, index: usize) -> HashMap<(String, String), u32> {
+        self.docs.get(index).cloned().unwrap_or_default()
+    }
+}
+
+/// The key of a `key:` or `key: value` line, unquoted.
+fn key_of(line: &str) -> Option<String> {
+    for q in ['\'', '"'] {
+        if let Some(rest) = line.strip_prefix(q) {
+            let end = rest.find(q)?;
+            return Some(rest[..end].to_owned());
+        }
+    }
+    if let Some(key) = line.strip_suffix(':') {
+        return Some(key.to_owned());
+    }
+    line.split_once(": ").map(|(k, _)| k.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(k: &str, major: u64) -> (String, String) {
+        let (n, v) = parse_key(k, major);
+        (n.unwrap_or_default(), v.unwrap_or_default())
+    }
+
+    #[test]
+    fn keys_of_every_version() {
+        let want = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        assert_eq!(key("/acorn/8.8.0", 5), want("acorn", "8.8.0"));
+        assert_eq!(key("/@babel/core/7.20.0", 5), want("@babel/core", "7.20.0"));
+        assert_eq!(
+            key("/acorn-jsx/5.3.2_acorn@8.8.0", 5),
+            want("acorn-jsx", "5.3.2")
+        );
+        assert_eq!(
+            key("/webpack-cli/4.10.0_fzn43tb6bdtdxy2s3aqevve2su", 5),
+            want("webpack-cli", "4.10.0")
+        );
+        assert_eq!(
+            key("/foo@1.0.0(react@18.2.0)(react-dom@18.2.0)", 6),
+            want("foo", "1.0.0")
+        );
+        assert_eq!(key("/@babel/core@7.21.4", 6), want("@babel/core", "7.21.4"));
+        assert_eq!(key("@babel/core@7.20.0", 9), want("@babel/core", "7.20.0"));
+        assert_eq!(
+            key("@tanstack/react-router@1.169.5(react@18.2.0)", 9),
+            want("@tanstack/react-router", "1.169.5")
+        );
+    }
+
+    #[test]
+    fn yaml_key_lines() {
+        assert_eq!(key_of("'@a/b@1.0.0':"), Some("@a/b@1.0.0".to_owned()));
+        assert_eq!(key_of("acorn@8.8.0: {}"), Some("acorn@8.8.0".to_owned()));
+        assert_eq!(key_of("/acorn/8.8.0:"), Some("/acorn/8.8.0".to_owned()));
+    }
+}
