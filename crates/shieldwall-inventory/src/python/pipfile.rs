@@ -41,6 +41,7 @@ impl Extractor for Pipfile {
                 out.packages.push(found.into_ref(input.display, kind));
             }
         }
+        super::pyproject::sort_by_line(&mut out);
         Ok(out)
     }
 }
@@ -83,7 +84,7 @@ fn entry(name: &str, value: &DeValue<'_>) -> Entry {
         found.notes.push(format!("local path {path}"));
     } else if let Some(file) = get_str(value, "file") {
         let (version, note) = url_source(file);
-        found.notes.push(note.to_owned());
+        found.notes.push(note);
         if let Some(v) = version {
             found.version = v;
             kind = EvidenceKind::ManifestPin;

@@ -93,6 +93,7 @@ impl Extractor for PipfileLock {
                     .push(found.into_ref(input.display, EvidenceKind::Lockfile));
             }
         }
+        super::pyproject::sort_by_line(&mut out);
         Ok(out)
     }
 }

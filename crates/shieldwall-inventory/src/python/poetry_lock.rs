@@ -33,7 +33,7 @@ impl Extractor for PoetryLock {
         // lock-version 1.x keeps hashes in `[metadata.files]`, keyed by name.
         let legacy_files = metadata.map(|m| entries(m, "files")).unwrap_or_default();
         let mut out = Extraction::default();
-        for package in items(&doc.root, "package") {
+        for package in doc.packages(input, "package")? {
             let table = package.get_ref();
             let Some(name) = get_str(table, "name") else {
                 out.problems.push(crate::Problem {

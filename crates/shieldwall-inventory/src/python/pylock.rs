@@ -41,7 +41,7 @@ impl Extractor for Pylock {
             ));
         }
         let mut out = Extraction::default();
-        for package in items(&doc.root, "packages") {
+        for package in doc.packages(input, "packages")? {
             let table = package.get_ref();
             let Some(name) = get_str(table, "name") else {
                 out.problems.push(Problem {

@@ -79,8 +79,15 @@ impl Extractor for Pyproject {
                 pep508_array(&doc, &mut out, input, list, Some(&note));
             }
         }
+        sort_by_line(&mut out);
         Ok(out)
     }
+}
+
+/// Orders packages by line: TOML tables are read in key order.
+pub(crate) fn sort_by_line(out: &mut Extraction) {
+    out.packages.sort_by_key(|p| p.location.line);
+    out.problems.sort_by_key(|p| p.line);
 }
 
 fn pep508_array(
@@ -187,7 +194,7 @@ fn poetry_entry(name: &str, value: &DeValue<'_>) -> Option<(Found, shieldwall_co
         found.notes.push(format!("local path {path}"));
     } else if let Some(url) = get_str(value, "url") {
         let (version, note) = url_source(url);
-        found.notes.push(note.to_owned());
+        found.notes.push(note);
         if let Some(v) = version {
             found.version = v;
             kind = EvidenceKind::ManifestPin;

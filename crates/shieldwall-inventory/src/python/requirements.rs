@@ -257,6 +257,13 @@ impl Reader {
             // --index-url, --extra-index-url, --find-links, --pre, ...
             return;
         }
+        if !vars.is_empty() && name_from_env(text) {
+            self.out.problems.push(problem(format!(
+                "cannot read requirement `{text}`: environment variable {} is not expanded",
+                vars.join(", ")
+            )));
+            return;
+        }
         let (requirement, options) = split_options(&masked);
         let hash = first_hash(options);
         let parsed = match parse_pep508(requirement) {
@@ -390,7 +397,7 @@ fn editable(target: &str) -> Option<Found> {
     let mut found = Found::new(name, version.unwrap_or_default());
     found.notes.push("editable".to_owned());
     if source != "local file" {
-        found.notes.push(source.to_owned());
+        found.notes.push(source);
     }
     Some(found)
 }
@@ -402,7 +409,7 @@ fn unnamed(text: &str) -> Option<(Found, EvidenceKind)> {
     let (version, source) = url_source(text);
     if let Some(name) = egg_name(text) {
         let mut found = Found::new(name, version.clone().unwrap_or_default());
-        found.notes.push(source.to_owned());
+        found.notes.push(source);
         let kind = if version.is_some() {
             EvidenceKind::ManifestPin
         } else {
@@ -412,8 +419,16 @@ fn unnamed(text: &str) -> Option<(Found, EvidenceKind)> {
     }
     let (name, version) = dist_from_file_name(url_file_name(text))?;
     let mut found = Found::new(name, version);
-    found.notes.push(source.to_owned());
+    found.notes.push(source);
     Some((found, EvidenceKind::ManifestPin))
+}
+
+/// True when a `${VAR}` stands where the package name is.
+fn name_from_env(text: &str) -> bool {
+    let name_end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .unwrap_or(text.len());
+    text[name_end..].starts_with("${")
 }
 
 /// A bare local directory (`.`, `./libs/foo`): not an index package.

@@ -49,10 +49,35 @@ pub(crate) fn mask_env_vars(text: &str) -> (Cow<'_, str>, Vec<String>) {
 /// The name at the start of a requirement, as written.
 fn leading_name(text: &str) -> &str {
     let text = text.trim_start();
-    let end = text
-        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| !is_name_char(c)).unwrap_or(text.len());
     &text[..end]
+}
+
+/// True for a character of a PEP 508 name or extra.
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')
+}
+
+/// Rejects a name or extra that ends in `.`, `-` or `_`: invalid, and
+/// `pep508_rs` 0.9 panics on some of them instead of failing.
+fn precheck_names(text: &str) -> Result<(), String> {
+    let name = leading_name(text);
+    if name.ends_with(['.', '_', '-']) {
+        return Err(format!(
+            "package name `{name}` must end with a letter or digit"
+        ));
+    }
+    let rest = text.trim_start()[name.len()..].trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let extras = extras.split(']').next().unwrap_or(extras);
+        let bad = extras
+            .split(|c: char| !is_name_char(c))
+            .find(|run| run.ends_with(['.', '_', '-']));
+        if let Some(run) = bad {
+            return Err(format!("extra `{run}` must end with a letter or digit"));
+        }
+    }
+    Ok(())
 }
 
 /// The marker text as written, after the `;`.
@@ -77,20 +102,29 @@ fn raw_pinned_version(text: &str) -> Option<&str> {
     (!version.is_empty()).then_some(version)
 }
 
-/// Notes for a direct URL: its kind, and the version read from the file
-/// name when the URL names a wheel or sdist.
-pub(crate) fn url_source(url: &str) -> (Option<String>, &'static str) {
+/// The revision after the last `@` of a VCS URL's path
+/// (`git+https://host/org/repo@<sha>#egg=x` → `<sha>`).
+fn vcs_revision(url: &str) -> Option<&str> {
+    let url = url.split('#').next().unwrap_or(url);
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.split_once('/').map(|(_, p)| p)?;
+    let (_, rev) = path.rsplit_once('@')?;
+    (!rev.is_empty()).then_some(rev)
+}
+
+/// Notes for a direct URL: its kind (`git source <rev>`, `url source`,
+/// `local file`), and the version read from the file name when the URL
+/// names a wheel or sdist.
+pub(crate) fn url_source(url: &str) -> (Option<String>, String) {
     let lower = url.to_ascii_lowercase();
     let vcs = ["git+", "hg+", "svn+", "bzr+"]
         .iter()
         .find(|p| lower.starts_with(*p))
         .map(|p| &p[..p.len() - 1]);
     if let Some(vcs) = vcs {
-        let note = match vcs {
-            "git" => "git source",
-            "hg" => "hg source",
-            "svn" => "svn source",
-            _ => "bzr source",
+        let note = match vcs_revision(url) {
+            Some(rev) => format!("{vcs} source {rev}"),
+            None => format!("{vcs} source"),
         };
         return (None, note);
     }
@@ -100,14 +134,18 @@ pub(crate) fn url_source(url: &str) -> (Option<String>, &'static str) {
         "url source"
     };
     let version = dist_from_file_name(url_file_name(url)).map(|(_, v)| v);
-    (version, note)
+    (version, note.to_owned())
 }
 
 /// Reads one PEP 508 dependency specifier. `${VAR}` references are not
 /// expanded (the caller masks them); the marker is kept in the notes.
 pub(crate) fn parse_pep508(text: &str) -> Result<(Found, EvidenceKind), String> {
     let text = text.trim();
-    let parsed = pep508_rs::Requirement::<VerbatimUrl>::from_str(text)
+    precheck_names(text)?;
+    // `pep508_rs` panics on a few malformed names; `precheck_names` rejects
+    // those first, and a panic that still slips through is a parse error.
+    let parsed = std::panic::catch_unwind(|| pep508_rs::Requirement::<VerbatimUrl>::from_str(text))
+        .map_err(|_| "requirement cannot be parsed".to_owned())?
         .map_err(|e| first_line(&e.to_string()))?;
     let name = leading_name(text);
     let name = if name.is_empty() {
@@ -126,7 +164,7 @@ pub(crate) fn parse_pep508(text: &str) -> Result<(Found, EvidenceKind), String> 
         Some(VersionOrUrl::Url(url)) => {
             let given = url.given().map_or_else(|| url.to_string(), str::to_owned);
             let (version, note) = url_source(&given);
-            found.notes.push(note.to_owned());
+            found.notes.push(note);
             match version {
                 Some(v) => {
                     found.version = v;
@@ -209,7 +247,8 @@ pub(crate) fn parse_poetry_constraint(text: &str) -> (String, EvidenceKind, Opti
         Some(pieces) => {
             let joined = pieces.join(",");
             let (version, kind) = parse_specifier_set(&joined);
-            let original = (version != text).then(|| text.to_owned());
+            let rewritten = text.contains('^') || text.replace("~=", "").contains('~');
+            let original = rewritten.then(|| text.to_owned());
             (version, kind, original)
         }
         None => (text.to_owned(), EvidenceKind::ManifestRange, None),
@@ -334,6 +373,14 @@ mod tests {
         assert_eq!(p("1.82.*").0, "==1.82.*");
         assert_eq!(p("*").1, EvidenceKind::ManifestRange);
         assert_eq!(p(">=1 || <0.5").0, ">=1 || <0.5");
+    }
+
+    #[test]
+    fn names_that_crash_pep508_rs_are_errors() {
+        for bad in ["1- x", "a. ==1", "a[b-]==1", "a[ b_ , c]", "a[x.]"] {
+            assert!(parse_pep508(bad).is_err(), "{bad}");
+        }
+        assert!(parse_pep508("a[b-c, d]==1").is_ok());
     }
 
     #[test]

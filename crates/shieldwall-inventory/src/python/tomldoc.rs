@@ -97,3 +97,25 @@ pub(crate) fn strings<'a>(value: &'a DeValue<'_>, key: &str) -> Vec<&'a str> {
 pub(crate) fn major(version: &str) -> Option<u64> {
     version.trim().split('.').next()?.parse().ok()
 }
+
+impl<'i> Doc<'i> {
+    /// The root array of tables `key` (`[[package]]`); absent is empty,
+    /// any other type is [`ExtractError::Malformed`].
+    pub(crate) fn packages(
+        &self,
+        input: &FileInput<'_>,
+        key: &str,
+    ) -> Result<&[Spanned<DeValue<'i>>], ExtractError> {
+        match get(&self.root, key) {
+            None => Ok(&[]),
+            Some(value) => match value.get_ref().as_array() {
+                Some(array) => Ok(&array[..]),
+                None => Err(ExtractError::malformed(
+                    input,
+                    self.line(value),
+                    format!("`{key}` is not an array of tables"),
+                )),
+            },
+        }
+    }
+}

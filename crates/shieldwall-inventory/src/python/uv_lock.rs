@@ -32,7 +32,7 @@ impl Extractor for UvLock {
             ));
         }
         let mut out = Extraction::default();
-        for package in items(&doc.root, "package") {
+        for package in doc.packages(input, "package")? {
             let table = package.get_ref();
             let Some(name) = get_str(table, "name") else {
                 out.problems.push(Problem {
