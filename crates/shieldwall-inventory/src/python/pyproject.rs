@@ -4,10 +4,13 @@
 //! time too), `[tool.poetry.dependencies]`, `[tool.poetry.dev-dependencies]`
 //! and `[tool.poetry.group.*.dependencies]` in Poetry's constraint syntax,
 //! `[tool.uv] dev-dependencies` and `[tool.pdm.dev-dependencies]`.
+//! setuptools' dynamic `dependencies = {file = [...]}` (and
+//! `optional-dependencies`) are followed like `-r` includes.
 
 use toml::Spanned;
 use toml::de::DeValue;
 
+use super::requirements::Reader;
 use super::spec::{parse_pep508, parse_poetry_constraint, url_source};
 use super::text::Found;
 use super::tomldoc::{Doc, entries, get, get_bool, get_str, items};
@@ -80,6 +83,12 @@ impl Extractor for Pyproject {
             }
         }
         sort_by_line(&mut out);
+        if let Some(dynamic) = tool
+            .and_then(|t| get(t, "setuptools"))
+            .and_then(|s| get(s.get_ref(), "dynamic"))
+        {
+            dynamic_files(&doc, &mut out, input, dynamic.get_ref());
+        }
         Ok(out)
     }
 }
@@ -88,6 +97,41 @@ impl Extractor for Pyproject {
 pub(crate) fn sort_by_line(out: &mut Extraction) {
     out.packages.sort_by_key(|p| p.location.line);
     out.problems.sort_by_key(|p| p.line);
+}
+
+/// Follows `[tool.setuptools.dynamic]` requirement files.
+fn dynamic_files(
+    doc: &Doc<'_>,
+    out: &mut Extraction,
+    input: &FileInput<'_>,
+    dynamic: &DeValue<'_>,
+) {
+    let mut reader = Reader::default();
+    let mut tables: Vec<&Spanned<DeValue<'_>>> = get(dynamic, "dependencies").into_iter().collect();
+    tables.extend(
+        entries(dynamic, "optional-dependencies")
+            .into_iter()
+            .map(|(_, v)| v),
+    );
+    for table in tables {
+        let files: Vec<&Spanned<DeValue<'_>>> = match get(table.get_ref(), "file") {
+            Some(f) if f.get_ref().as_array().is_some() => f
+                .get_ref()
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default(),
+            Some(f) => vec![f],
+            None => Vec::new(),
+        };
+        for file in files {
+            if let Some(name) = file.get_ref().as_str() {
+                let line = doc.line(file).unwrap_or(1);
+                reader.follow(name, line, input.path, input.display);
+            }
+        }
+    }
+    out.packages.append(&mut reader.out.packages);
+    out.problems.append(&mut reader.out.problems);
 }
 
 fn pep508_array(

@@ -293,6 +293,13 @@ impl Reader {
         }
     }
 
+    /// Follows a reference to a requirements file made by another format
+    /// (`file: requirements.txt` in `setup.cfg`, setuptools' dynamic
+    /// dependencies in `pyproject.toml`), relative to the file at `path`.
+    pub(crate) fn follow(&mut self, target: &str, line: u32, path: &Path, display: &Arc<str>) {
+        self.include(target, line, path, display, false, 0);
+    }
+
     fn push(&mut self, mut found: Found, kind: EvidenceKind, display: &Arc<str>, constraint: bool) {
         if constraint {
             found.notes.insert(0, "constraint".to_owned());

@@ -2,8 +2,10 @@
 //! `setup_requires` (which run at build time), and every key of
 //! `[options.extras_require]` (noted `extra <name>`). Values are read the
 //! way configparser reads them: indented lines continue the value; one
-//! PEP 508 requirement per line; `#`/`;` comment lines are skipped.
+//! PEP 508 requirement per line; `#`/`;` comment lines are skipped. A
+//! `file: requirements.txt` value is followed like a `-r` include.
 
+use super::requirements::Reader;
 use super::spec::parse_pep508;
 use super::text::decode;
 use crate::{ExtractError, Extraction, Extractor, FileInput, Problem};
@@ -73,6 +75,7 @@ impl Extractor for SetupCfg {
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
         let text = decode(input)?;
         let mut out = Extraction::default();
+        let mut reader = Reader::default();
         for entry in read_ini(&text) {
             let note = match (entry.section.as_str(), entry.key.as_str()) {
                 ("options", "install_requires") => None,
@@ -88,6 +91,12 @@ impl Extractor for SetupCfg {
                 if value.is_empty() || value.starts_with('#') {
                     continue;
                 }
+                if let Some(files) = value.strip_prefix("file:") {
+                    for file in files.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+                        reader.follow(file, line, input.path, input.display);
+                    }
+                    continue;
+                }
                 match parse_pep508(value) {
                     Ok((mut found, kind)) => {
                         found.line = Some(line);
@@ -101,6 +110,8 @@ impl Extractor for SetupCfg {
                 }
             }
         }
+        out.packages.append(&mut reader.out.packages);
+        out.problems.append(&mut reader.out.problems);
         Ok(out)
     }
 }
