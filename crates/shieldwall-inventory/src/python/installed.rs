@@ -8,7 +8,10 @@
 //! When the files beside the metadata can be read, a `.pth` file listed in
 //! the distribution's `RECORD` (or an egg's `installed-files.txt`) is noted
 //! as `ships .pth startup hook <file>`: such files run code at every
-//! interpreter start. The `INSTALLER` is noted too. Works in any
+//! interpreter start. The `INSTALLER` is noted too, and a PEP 610
+//! `direct_url.json` (VCS commit, editable directory, or archive file name;
+//! an archive's sha256 becomes the location hash; URLs themselves are not
+//! copied, as they may carry credentials). Works in any
 //! site-packages or dist-packages, whatever the surrounding path.
 
 use std::path::Path;
@@ -102,6 +105,10 @@ impl Extractor for Installed {
         let mut found = Found::new(name.value.clone(), version.value.clone());
         found.line = Some(name.line);
         found.notes = sibling_notes(input.path);
+        if let Some((notes, hash)) = direct_url(input.path) {
+            found.notes.extend(notes);
+            found.hash = hash;
+        }
         let mut out = Extraction::default();
         out.packages
             .push(found.into_ref(input.display, EvidenceKind::Installed));
@@ -155,6 +162,54 @@ fn sibling_notes(metadata: &Path) -> Vec<String> {
         notes.push(format!("installer {first}"));
     }
     notes
+}
+
+/// Notes and archive hash from a PEP 610 `direct_url.json` beside the
+/// metadata.
+fn direct_url(metadata: &Path) -> Option<(Vec<String>, Option<String>)> {
+    use serde_json::Value;
+    let text = read_sibling(&metadata.parent()?.join("direct_url.json"))?;
+    let doc: Value = serde_json::from_str(&text).ok()?;
+    let url = doc.get("url").and_then(Value::as_str).unwrap_or_default();
+    let mut notes = Vec::new();
+    let mut hash = None;
+    if let Some(vcs) = doc.get("vcs_info") {
+        let kind = vcs.get("vcs").and_then(Value::as_str).unwrap_or("vcs");
+        let commit = vcs
+            .get("commit_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        notes.push(format!("{kind} source {commit}").trim_end().to_owned());
+    } else if let Some(dir) = doc.get("dir_info") {
+        if dir.get("editable").and_then(Value::as_bool) == Some(true) {
+            notes.push("editable".to_owned());
+        }
+        notes.push("installed from local directory".to_owned());
+    } else if let Some(archive) = doc.get("archive_info") {
+        let file = super::text::url_file_name(url);
+        let origin = if url.starts_with("file:") {
+            "local file"
+        } else {
+            "direct url"
+        };
+        notes.push(
+            format!("installed from {origin} {file}")
+                .trim_end()
+                .to_owned(),
+        );
+        hash = archive
+            .get("hashes")
+            .and_then(|h| h.get("sha256"))
+            .and_then(Value::as_str)
+            .map(|h| format!("sha256:{h}"))
+            .or_else(|| {
+                archive
+                    .get("hash")
+                    .and_then(Value::as_str)
+                    .map(|h| h.replacen('=', ":", 1))
+            });
+    }
+    Some((notes, hash))
 }
 
 /// The path field of a `RECORD` CSV row (or an `installed-files.txt`
