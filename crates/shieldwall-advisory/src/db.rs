@@ -1,0 +1,336 @@
+//! The in-memory database: a hash index from (ecosystem, normalized name)
+//! to records, over the built-in feed and every stored import.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use shieldwall_core::{Ecosystem, Requirement};
+
+use crate::builtin;
+use crate::error::AdvisoryError;
+use crate::matcher::{Query, Resolved};
+use crate::model::Advisory;
+use crate::status::{DbStatus, SourceStatus};
+use crate::store::{self, StoreFile};
+
+/// The advisory database: the compiled-in feed plus every import kept in a
+/// store directory.
+///
+/// Opening reads only each store's name index; a record is read and its
+/// versions parsed the first time a lookup hits its package name, then kept.
+/// Lookups take `&self` and the database is `Send + Sync`, so one instance
+/// can serve many scanning threads.
+#[derive(Debug)]
+pub struct AdvisoryDb {
+    names: Vec<(Ecosystem, HashMap<Box<str>, Hits>)>,
+    slots: Vec<Slot>,
+    stores: Vec<StoreFile>,
+    sources: Vec<SourceStatus>,
+}
+
+/// The records indexed under one name.
+#[derive(Debug)]
+enum Hits {
+    One(u32),
+    Many(Box<[u32]>),
+}
+
+impl Hits {
+    fn push(&mut self, slot: u32) {
+        let mut all = match self {
+            Self::One(first) => vec![*first],
+            Self::Many(many) => many.to_vec(),
+        };
+        if !all.contains(&slot) {
+            all.push(slot);
+        }
+        *self = Self::Many(all.into_boxed_slice());
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Self::One(one) => std::slice::from_ref(one),
+            Self::Many(many) => many,
+        }
+    }
+}
+
+/// One record of the database.
+#[derive(Debug)]
+enum Slot {
+    Builtin(&'static Resolved),
+    Stored {
+        store: u32,
+        record: u32,
+        cell: OnceLock<Option<Box<Resolved>>>,
+    },
+}
+
+impl AdvisoryDb {
+    /// The compiled-in feed only.
+    pub fn builtin() -> Self {
+        let mut db = Self::empty();
+        db.add_builtin();
+        db
+    }
+
+    /// The compiled-in feed plus every import stored in `store_dir`. A
+    /// missing directory holds no imports; a damaged store file is an error
+    /// naming it (import its source again to repair it).
+    pub fn open(store_dir: &Path) -> Result<Self, AdvisoryError> {
+        let mut db = Self::builtin();
+        for path in store::list(store_dir)? {
+            db.add_store(StoreFile::open(&path)?);
+        }
+        Ok(db)
+    }
+
+    fn empty() -> Self {
+        Self {
+            names: Ecosystem::ALL
+                .iter()
+                .map(|&eco| (eco, HashMap::new()))
+                .collect(),
+            slots: Vec::new(),
+            stores: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    fn add_builtin(&mut self) {
+        for source in builtin::sources() {
+            self.sources.push(source.status.clone());
+            for resolved in &source.advisories {
+                let slot = self.next_slot();
+                self.slots.push(Slot::Builtin(resolved));
+                for (eco, name) in store::index_keys(&resolved.advisory) {
+                    self.insert(eco, name.into_boxed_str(), slot);
+                }
+            }
+        }
+    }
+
+    fn add_store(&mut self, mut file: StoreFile) {
+        let base = self.next_slot();
+        let store = u32::try_from(self.stores.len()).unwrap_or(u32::MAX);
+        let count = file.len();
+        self.slots.reserve(count);
+        for record in 0..count {
+            self.slots.push(Slot::Stored {
+                store,
+                record: u32::try_from(record).unwrap_or(u32::MAX),
+                cell: OnceLock::new(),
+            });
+        }
+        let index = std::mem::take(&mut file.index);
+        for (eco, map) in &mut self.names {
+            let more = index.iter().filter(|e| e.ecosystem == *eco).count();
+            map.reserve(more);
+        }
+        for entry in index {
+            let name = entry.name.into_boxed_str();
+            let Some(map) = self.map_mut(entry.ecosystem) else {
+                continue;
+            };
+            let mut slots = entry.records.iter().map(|&r| base.saturating_add(r));
+            let Some(first) = slots.next() else {
+                continue;
+            };
+            let hits = map
+                .entry(name)
+                .and_modify(|h| h.push(first))
+                .or_insert(Hits::One(first));
+            for slot in slots {
+                hits.push(slot);
+            }
+        }
+        self.sources.push(file.status.clone());
+        self.stores.push(file);
+    }
+
+    fn next_slot(&self) -> u32 {
+        u32::try_from(self.slots.len()).unwrap_or(u32::MAX)
+    }
+
+    fn map_mut(&mut self, ecosystem: Ecosystem) -> Option<&mut HashMap<Box<str>, Hits>> {
+        self.names
+            .iter_mut()
+            .find(|(e, _)| *e == ecosystem)
+            .map(|(_, m)| m)
+    }
+
+    fn insert(&mut self, ecosystem: Ecosystem, name: Box<str>, slot: u32) {
+        if let Some(map) = self.map_mut(ecosystem) {
+            map.entry(name)
+                .and_modify(|h| h.push(slot))
+                .or_insert(Hits::One(slot));
+        }
+    }
+
+    fn resolve(&self, slot: u32) -> Option<&Resolved> {
+        match self.slots.get(slot as usize)? {
+            Slot::Builtin(resolved) => Some(resolved),
+            Slot::Stored {
+                store,
+                record,
+                cell,
+            } => cell
+                .get_or_init(|| {
+                    let advisory = self.stores.get(*store as usize)?.record(*record)?;
+                    Some(Box::new(Resolved::new(advisory)))
+                })
+                .as_deref(),
+        }
+    }
+
+    /// The records indexed under the name, one per advisory id: when
+    /// sources disagree, the copy modified last wins.
+    fn candidates(&self, ecosystem: Ecosystem, name: &str) -> Vec<&Resolved> {
+        let Some(hits) = self
+            .names
+            .iter()
+            .find(|(e, _)| *e == ecosystem)
+            .and_then(|(_, map)| map.get(name))
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<&Resolved> = Vec::with_capacity(hits.as_slice().len());
+        for resolved in hits.as_slice().iter().filter_map(|&s| self.resolve(s)) {
+            let id = &resolved.advisory.id;
+            match out.iter_mut().find(|r| &r.advisory.id == id) {
+                Some(kept) => {
+                    if !is_older(&resolved.advisory, &kept.advisory) {
+                        *kept = resolved;
+                    }
+                }
+                None => out.push(resolved),
+            }
+        }
+        out
+    }
+
+    /// The advisories that affect `version` of the package.
+    ///
+    /// The name is normalized for the ecosystem; versions compare by the
+    /// ecosystem's rules (`2.6 == 2.6.0` for PyPI), or as exact strings
+    /// when `version` is not valid in the ecosystem. Withdrawn advisories
+    /// never match.
+    pub fn affecting(&self, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<&Advisory> {
+        let name = ecosystem.normalize_name(name);
+        let candidates = self.candidates(ecosystem, &name);
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        let query = Query::new(ecosystem, version);
+        candidates
+            .into_iter()
+            .filter(|r| r.affects(ecosystem, &name, &query))
+            .map(|r| &r.advisory)
+            .collect()
+    }
+
+    /// The known-bad versions a declared requirement admits, with their
+    /// advisory: every listed version the requirement admits, and each
+    /// range's `introduced`/`last_affected` boundary versions it admits. A
+    /// range covering every version yields [`crate::EVERY_VERSION`].
+    pub fn admitted_by(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        requirement: &Requirement,
+    ) -> Vec<(&Advisory, String)> {
+        let name = ecosystem.normalize_name(name);
+        let mut out = Vec::new();
+        for resolved in self.candidates(ecosystem, &name) {
+            for version in resolved.admitted_by(ecosystem, &name, requirement) {
+                out.push((&resolved.advisory, version));
+            }
+        }
+        out
+    }
+
+    /// Every advisory that names the package, whatever the version
+    /// (withdrawn ones included), for name-only findings.
+    pub fn for_package(&self, ecosystem: Ecosystem, name: &str) -> Vec<&Advisory> {
+        let name = ecosystem.normalize_name(name);
+        self.candidates(ecosystem, &name)
+            .into_iter()
+            .map(|r| &r.advisory)
+            .collect()
+    }
+
+    /// Every advisory, built-in first, reading stored records as needed
+    /// (each is read once and kept). Records that cannot be read are left
+    /// out.
+    pub fn iter(&self) -> impl Iterator<Item = &Advisory> + '_ {
+        (0..self.next_slot()).filter_map(|s| self.resolve(s).map(|r| &r.advisory))
+    }
+
+    /// The number of advisories over every source.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when the database holds no advisory.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Counts by ecosystem and by source, with snapshot and import times.
+    pub fn status(&self) -> DbStatus {
+        DbStatus::from_sources(self.sources.clone())
+    }
+}
+
+/// True when `a` was modified strictly before `b`.
+fn is_older(a: &Advisory, b: &Advisory) -> bool {
+    let ts = |adv: &Advisory| {
+        adv.modified
+            .as_deref()
+            .and_then(|m| m.trim().parse::<jiff::Timestamp>().ok())
+    };
+    match (ts(a), ts(b)) {
+        (Some(a), Some(b)) => a < b,
+        (None, Some(_)) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<AdvisoryDb>();
+    }
+
+    #[test]
+    fn hits_keep_order_without_duplicates() {
+        let mut h = Hits::One(3);
+        h.push(1);
+        h.push(3);
+        h.push(7);
+        assert_eq!(h.as_slice(), [3, 1, 7]);
+    }
+
+    #[test]
+    fn newest_copy_of_an_id_wins() {
+        let adv = |m: Option<&str>| Advisory {
+            modified: m.map(str::to_owned),
+            ..Advisory::default()
+        };
+        assert!(is_older(
+            &adv(Some("2026-01-01T00:00:00Z")),
+            &adv(Some("2026-02-01T00:00:00Z"))
+        ));
+        assert!(!is_older(
+            &adv(Some("2026-02-01T00:00:00Z")),
+            &adv(Some("2026-02-01T00:00:00Z"))
+        ));
+        assert!(is_older(&adv(None), &adv(Some("2026-02-01T00:00:00Z"))));
+        assert!(!is_older(&adv(Some("2026-02-01T00:00:00Z")), &adv(None)));
+    }
+}

@@ -1,0 +1,378 @@
+//! The on-disk form of one imported source: a small header holding the
+//! source's status, the name index and record offsets, followed by the
+//! postcard-encoded records.
+//!
+//! ```text
+//! magic (8 bytes) | header length (u64 LE) | header (postcard) | records
+//! ```
+//!
+//! Opening reads the header only; a record is read from the file (and
+//! decoded) the first time a lookup hits its package name.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use shieldwall_core::Ecosystem;
+
+use crate::error::AdvisoryError;
+use crate::model::Advisory;
+use crate::status::{SourceStatus, Tally};
+
+/// File-name extension of store files.
+pub(crate) const EXTENSION: &str = "swadv";
+const MAGIC: &[u8; 8] = b"SWADV\0\0\x01";
+/// Headers larger than this are treated as corrupt rather than allocated.
+const MAX_HEADER: u64 = 1 << 32;
+
+/// The header of a store file.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Header {
+    pub(crate) status: SourceStatus,
+    pub(crate) index: Vec<IndexEntry>,
+    /// End offset of each record in the record section.
+    pub(crate) ends: Vec<u64>,
+}
+
+/// The records that affect one (ecosystem, normalized name).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IndexEntry {
+    pub(crate) ecosystem: Ecosystem,
+    pub(crate) name: String,
+    pub(crate) records: Vec<u32>,
+}
+
+/// The matchable (ecosystem, normalized name) keys of an advisory, each
+/// once.
+pub(crate) fn index_keys(advisory: &Advisory) -> Vec<(Ecosystem, String)> {
+    let mut keys: Vec<(Ecosystem, String)> = Vec::new();
+    for affected in &advisory.affected {
+        if let Some(eco) = affected.matchable_ecosystem() {
+            let name = eco.normalize_name(&affected.name);
+            if !name.is_empty() && !keys.iter().any(|(e, n)| *e == eco && n == &name) {
+                keys.push((eco, name.into_owned()));
+            }
+        }
+    }
+    keys
+}
+
+/// Builds a store file one advisory at a time.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    records: Vec<u8>,
+    ends: Vec<u64>,
+    index: HashMap<(Ecosystem, String), Vec<u32>>,
+    tally: Tally,
+}
+
+impl Writer {
+    pub(crate) fn new(tally: Tally) -> Self {
+        Self {
+            records: Vec::new(),
+            ends: Vec::new(),
+            index: HashMap::new(),
+            tally,
+        }
+    }
+
+    /// Adds one advisory. Its `source` is not stored: it is the source's
+    /// name, set again on load.
+    pub(crate) fn add(&mut self, advisory: &Advisory) -> Result<(), AdvisoryError> {
+        let Ok(record) = u32::try_from(self.ends.len()) else {
+            return Err(AdvisoryError::Encode {
+                id: advisory.id.clone(),
+                source: postcard::Error::SerializeBufferFull,
+            });
+        };
+        self.tally.add(advisory);
+        self.records =
+            postcard::to_extend(advisory, std::mem::take(&mut self.records)).map_err(|source| {
+                AdvisoryError::Encode {
+                    id: advisory.id.clone(),
+                    source,
+                }
+            })?;
+        self.ends.push(self.records.len() as u64);
+        for key in index_keys(advisory) {
+            self.index.entry(key).or_default().push(record);
+        }
+        Ok(())
+    }
+
+    /// Writes the store file atomically (a temporary file renamed over
+    /// `path`) and returns the source's status.
+    pub(crate) fn finish(self, path: &Path) -> Result<SourceStatus, AdvisoryError> {
+        let status = self.tally.finish();
+        let mut index: Vec<IndexEntry> = self
+            .index
+            .into_iter()
+            .map(|((ecosystem, name), records)| IndexEntry {
+                ecosystem,
+                name,
+                records,
+            })
+            .collect();
+        index.sort_by(|a, b| (a.ecosystem, &a.name).cmp(&(b.ecosystem, &b.name)));
+        let header = Header {
+            status,
+            index,
+            ends: self.ends,
+        };
+        let encoded = postcard::to_stdvec(&header).map_err(|source| AdvisoryError::Encode {
+            id: header.status.source.clone(),
+            source,
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let write_err = |source| AdvisoryError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+        {
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            out.write_all(MAGIC).map_err(write_err)?;
+            out.write_all(&(encoded.len() as u64).to_le_bytes())
+                .map_err(write_err)?;
+            out.write_all(&encoded).map_err(write_err)?;
+            out.write_all(&self.records).map_err(write_err)?;
+            out.flush().map_err(write_err)?;
+        }
+        tmp.persist(path).map_err(|e| write_err(e.error))?;
+        Ok(header.status)
+    }
+}
+
+/// An opened store file: its header, and the file to read records from.
+#[derive(Debug)]
+pub(crate) struct StoreFile {
+    pub(crate) status: SourceStatus,
+    pub(crate) index: Vec<IndexEntry>,
+    records: Records,
+}
+
+#[derive(Debug)]
+struct Records {
+    file: File,
+    base: u64,
+    ends: Vec<u64>,
+}
+
+impl StoreFile {
+    /// Opens a store file, reading and checking its header.
+    pub(crate) fn open(path: &Path) -> Result<Self, AdvisoryError> {
+        let read_err = |source| AdvisoryError::Read {
+            path: path.to_owned(),
+            source,
+        };
+        let corrupt = |reason: &str| AdvisoryError::CorruptStore {
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let mut file = File::open(path).map_err(read_err)?;
+        let file_len = file.metadata().map_err(read_err)?.len();
+        let mut prefix = [0u8; 16];
+        file.read_exact(&mut prefix)
+            .map_err(|_| corrupt("too short"))?;
+        if &prefix[..8] != MAGIC {
+            return Err(corrupt("not a shieldwall store file of this version"));
+        }
+        let mut len_bytes = [0u8; 8];
+        len_bytes.copy_from_slice(&prefix[8..]);
+        let header_len = u64::from_le_bytes(len_bytes);
+        let base = 16u64.saturating_add(header_len);
+        if header_len > MAX_HEADER || base > file_len {
+            return Err(corrupt("header length out of bounds"));
+        }
+        let mut buf = vec![0u8; header_len as usize];
+        file.read_exact(&mut buf).map_err(read_err)?;
+        let header: Header = postcard::from_bytes(&buf).map_err(|_| corrupt("bad header"))?;
+        drop(buf);
+        let record_bytes = file_len - base;
+        if header.ends.windows(2).any(|w| w[0] > w[1])
+            || header.ends.last().is_some_and(|&end| end > record_bytes)
+        {
+            return Err(corrupt("record offsets out of bounds"));
+        }
+        let count = header.ends.len();
+        if header
+            .index
+            .iter()
+            .any(|e| e.records.iter().any(|&r| r as usize >= count))
+        {
+            return Err(corrupt("index names a missing record"));
+        }
+        Ok(Self {
+            status: header.status,
+            index: header.index,
+            records: Records {
+                file,
+                base,
+                ends: header.ends,
+            },
+        })
+    }
+
+    /// Reads and decodes record `i`; `None` when it cannot be read or
+    /// decoded (the store was damaged after it was opened).
+    pub(crate) fn record(&self, i: u32) -> Option<Advisory> {
+        let r = &self.records;
+        let i = i as usize;
+        let end = *r.ends.get(i)?;
+        let start = if i == 0 { 0 } else { *r.ends.get(i - 1)? };
+        let mut buf = vec![0u8; usize::try_from(end.checked_sub(start)?).ok()?];
+        read_at(&r.file, &mut buf, r.base + start).ok()?;
+        let mut advisory: Advisory = postcard::from_bytes(&buf).ok()?;
+        advisory.source.clone_from(&self.status.source);
+        Some(advisory)
+    }
+
+    /// The number of records.
+    pub(crate) fn len(&self) -> usize {
+        self.records.ends.len()
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> std::io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = file.try_clone()?;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
+}
+
+/// The store file name for a source: a stable hash of its canonical path,
+/// so importing the same source again replaces it.
+pub(crate) fn file_name(source: &str) -> String {
+    format!("{:016x}.{EXTENSION}", crate::hash::fnv1a(source.as_bytes()))
+}
+
+/// Every store file in `dir`, sorted by name; a missing directory has none.
+pub(crate) fn list(dir: &Path) -> Result<Vec<PathBuf>, AdvisoryError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(AdvisoryError::Read {
+                path: dir.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| AdvisoryError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = entry.path();
+        let is_store = path.extension().is_some_and(|e| e == EXTENSION)
+            && !entry.file_name().to_string_lossy().starts_with('.');
+        if is_store && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Affected;
+    use crate::status::SourceKind;
+
+    fn adv(id: &str, eco: &str, name: &str) -> Advisory {
+        Advisory {
+            id: id.into(),
+            source: "ignored".into(),
+            affected: vec![
+                Affected {
+                    ecosystem: eco.into(),
+                    name: name.into(),
+                    versions: vec!["1.0.0".into()],
+                    ..Affected::default()
+                };
+                2
+            ],
+            ..Advisory::default()
+        }
+    }
+
+    #[test]
+    fn round_trip_and_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(file_name("src"));
+        let mut w = Writer::new(Tally::new("src".into(), SourceKind::Import, None));
+        w.add(&adv("A", "PyPI", "Lite_LLM")).unwrap();
+        w.add(&adv("B", "Echo", "x")).unwrap();
+        w.add(&adv("C", "npm", "Left-Pad")).unwrap();
+        let status = w.finish(&path).unwrap();
+        assert_eq!(status.advisories, 3);
+
+        let store = StoreFile::open(&path).unwrap();
+        let keys: Vec<_> = store
+            .index
+            .iter()
+            .map(|e| (e.ecosystem, e.name.as_str(), e.records.clone()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (Ecosystem::Npm, "Left-Pad", vec![2]),
+                (Ecosystem::PyPI, "lite-llm", vec![0]),
+            ]
+        );
+        let b = store.record(1).unwrap();
+        assert_eq!(b.id, "B");
+        assert_eq!(b.source, "src");
+        assert!(store.record(3).is_none());
+        assert_eq!(list(dir.path()).unwrap(), std::slice::from_ref(&path));
+
+        let bytes = std::fs::read(&path).unwrap();
+        for cut in [0, 10, 20, bytes.len() - 1] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            let err = StoreFile::open(&path).unwrap_err();
+            assert!(
+                matches!(err, AdvisoryError::CorruptStore { .. }),
+                "cut {cut}: {err}"
+            );
+        }
+        let mut flipped = bytes.clone();
+        flipped[3] ^= 0xff;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(StoreFile::open(&path).is_err());
+    }
+
+    #[test]
+    fn missing_dir_lists_nothing() {
+        assert!(
+            list(Path::new("/nonexistent/shieldwall"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
