@@ -174,7 +174,10 @@ fn visit_file(path: &Path, options: &WalkOptions, sink: &(dyn Fn(WalkEvent) + Sy
     let shown = display(path);
     let extractor = match detected {
         Detected::NotCovered(reason) => {
-            sink(WalkEvent::NotCovered { path: shown, reason });
+            sink(WalkEvent::NotCovered {
+                path: shown,
+                reason,
+            });
             return;
         }
         Detected::Extract(extractor) => extractor,

@@ -49,7 +49,11 @@ pub(crate) fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
             return Ok(Config::default());
         }
         Err(e) => {
-            return Err(UsageError::new(format!("cannot read configuration `{}`: {e}", path.display())).into());
+            return Err(UsageError::new(format!(
+                "cannot read configuration `{}`: {e}",
+                path.display()
+            ))
+            .into());
         }
     };
     toml::from_str(&text).map_err(|e| {
@@ -57,7 +61,11 @@ pub(crate) fn load(explicit: Option<&Path>) -> anyhow::Result<Config> {
             .span()
             .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
         let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-        UsageError::new(format!("invalid configuration `{}{at}`: {}", path.display(), e.message().trim_end_matches('.')))
-            .into()
+        UsageError::new(format!(
+            "invalid configuration `{}{at}`: {}",
+            path.display(),
+            e.message().trim_end_matches('.')
+        ))
+        .into()
     })
 }

@@ -85,7 +85,11 @@ fn homes(root: &Path, found: &mut HostRoots) -> BTreeSet<PathBuf> {
     let mut homes = BTreeSet::new();
     if let Ok(passwd) = fs::read_to_string(root.join("etc/passwd")) {
         for line in passwd.lines() {
-            if let Some(home) = line.split(':').nth(5).filter(|h| h.len() > 1 && h.starts_with('/')) {
+            if let Some(home) = line
+                .split(':')
+                .nth(5)
+                .filter(|h| h.len() > 1 && h.starts_with('/'))
+            {
                 homes.insert(root.join(home.trim_start_matches('/')));
             }
         }
@@ -116,7 +120,8 @@ fn consider(path: &Path, found: &mut HostRoots, seen: &mut BTreeSet<PathBuf>) {
 /// Every directory whose path starts with `prefix` (`/usr/lib/python3` →
 /// `/usr/lib/python3.11`, `/usr/lib/python3`).
 fn expand_prefix(prefix: &Path, found: &mut HostRoots, seen: &mut BTreeSet<PathBuf>) {
-    let (Some(parent), Some(stem)) = (prefix.parent(), prefix.file_name().and_then(|s| s.to_str())) else {
+    let (Some(parent), Some(stem)) = (prefix.parent(), prefix.file_name().and_then(|s| s.to_str()))
+    else {
         return;
     };
     let Ok(entries) = fs::read_dir(parent) else {

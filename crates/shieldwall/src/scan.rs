@@ -95,11 +95,14 @@ impl<'db> Collector<'db> {
                     });
                 }
                 for hit in hits {
-                    let draft = state.findings.entry(hit.key).or_insert_with(|| FindingDraft {
-                        display_name: hit.display_name,
-                        advisories: Vec::new(),
-                        locations: Vec::new(),
-                    });
+                    let draft = state
+                        .findings
+                        .entry(hit.key)
+                        .or_insert_with(|| FindingDraft {
+                            display_name: hit.display_name,
+                            advisories: Vec::new(),
+                            locations: Vec::new(),
+                        });
                     for advisory in hit.advisories {
                         if !draft.advisories.contains(&advisory) {
                             draft.advisories.push(advisory);
@@ -139,7 +142,13 @@ impl<'db> Collector<'db> {
         }
     }
 
-    fn push_not_covered(&self, path: String, line: Option<u32>, kind: NotCoveredKind, reason: String) {
+    fn push_not_covered(
+        &self,
+        path: String,
+        line: Option<u32>,
+        kind: NotCoveredKind,
+        reason: String,
+    ) {
         self.lock().not_covered.push(NotCovered {
             path,
             line,
@@ -149,7 +158,9 @@ impl<'db> Collector<'db> {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn match_package(&self, package: PackageRef) -> Vec<Hit> {
@@ -178,7 +189,9 @@ impl<'db> Collector<'db> {
                     },
                     display_name: name.clone(),
                     advisories: advisories.into_iter().map(advisory_ref).collect(),
-                    location: location.clone().with_note(Some(note_with_range(&location, &version))),
+                    location: location
+                        .clone()
+                        .with_note(Some(note_with_range(&location, &version))),
                 })
                 .collect();
         }
@@ -200,14 +213,23 @@ impl<'db> Collector<'db> {
     }
 
     /// The findings, most severe first, and the counts.
-    pub(crate) fn finish(self, roots: Vec<String>, duration_ms: u64) -> (Vec<Finding>, Vec<NotCovered>, Summary) {
+    pub(crate) fn finish(
+        self,
+        roots: Vec<String>,
+        duration_ms: u64,
+    ) -> (Vec<Finding>, Vec<NotCovered>, Summary) {
         let packages_checked = self.packages.load(Ordering::Relaxed);
-        let state = self.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = self
+            .state
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut findings: Vec<Finding> = state
             .findings
             .into_iter()
             .map(|(key, mut draft)| {
-                draft.locations.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+                draft
+                    .locations
+                    .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
                 draft.locations.dedup();
                 draft.advisories.sort_by(|a, b| a.id.cmp(&b.id));
                 let malicious = draft.advisories.iter().any(|a| a.malicious);
@@ -220,7 +242,8 @@ impl<'db> Collector<'db> {
                 };
                 Finding {
                     ecosystem: key.ecosystem,
-                    purl: Purl::new(key.ecosystem, &draft.display_name, Some(&key.version)).to_string(),
+                    purl: Purl::new(key.ecosystem, &draft.display_name, Some(&key.version))
+                        .to_string(),
                     remediation: remediation(severity, &draft.display_name, &key.version),
                     name: draft.display_name,
                     version: key.version,
@@ -245,8 +268,14 @@ impl<'db> Collector<'db> {
             roots,
             files_read: state.files_read,
             packages_checked,
-            affected: findings.iter().filter(|f| f.severity > Severity::Warning).count(),
-            warnings: findings.iter().filter(|f| f.severity == Severity::Warning).count(),
+            affected: findings
+                .iter()
+                .filter(|f| f.severity > Severity::Warning)
+                .count(),
+            warnings: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Warning)
+                .count(),
             not_covered: not_covered.len(),
             duration_ms,
         };

@@ -33,20 +33,26 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     if args.host {
         let host = host_roots(std::path::Path::new("/"));
         roots.extend(host.roots);
-        not_covered.extend(host.unreadable.into_iter().map(|(path, reason)| NotCovered {
-            path: path.display().to_string(),
-            line: None,
-            kind: NotCoveredKind::Unreadable,
-            reason,
-        }));
+        not_covered.extend(
+            host.unreadable
+                .into_iter()
+                .map(|(path, reason)| NotCovered {
+                    path: path.display().to_string(),
+                    line: None,
+                    kind: NotCoveredKind::Unreadable,
+                    reason,
+                }),
+        );
     } else if roots.is_empty() {
         roots.push(PathBuf::from("."));
     }
     for root in &roots {
         if let Err(e) = std::fs::symlink_metadata(root) {
-            return Err(UsageError::new(format!("cannot scan `{}`: {e}", root.display()))
-                .with_hint("pass an existing file or directory")
-                .into());
+            return Err(
+                UsageError::new(format!("cannot scan `{}`: {e}", root.display()))
+                    .with_hint("pass an existing file or directory")
+                    .into(),
+            );
         }
     }
 
@@ -85,9 +91,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
             version: env!("CARGO_PKG_VERSION").into(),
         },
         advisory_db: AdvisoryDbInfo {
-            advisories: status.total,
-            sources: status.by_source.keys().cloned().collect(),
-            snapshot: status.snapshot.clone(),
+            advisories: usize::try_from(status.total).unwrap_or(usize::MAX),
+            sources: status.sources.iter().map(|s| s.source.clone()).collect(),
+            snapshot: status
+                .sources
+                .iter()
+                .filter_map(|s| s.snapshot.clone())
+                .max(),
         },
         findings,
         not_covered,

@@ -10,13 +10,17 @@ pub fn shieldwall(store: &Path) -> Command {
     let mut cmd = Command::cargo_bin("shieldwall").unwrap();
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
-        if key.starts_with("SHIELDWALL_") || key.starts_with("NPM_") || key.starts_with("PIP_") || key == "CI" {
+        if key.starts_with("SHIELDWALL_")
+            || key.starts_with("NPM_")
+            || key.starts_with("PIP_")
+            || key == "CI"
+        {
             cmd.env_remove(key.as_ref());
         }
     }
     cmd.env("NO_COLOR", "1")
         .env("SHIELDWALL_CACHE_DIR", store)
-        .env("SHIELDWALL_CONFIG", store.join("no-config.toml"));
+        .env("XDG_CONFIG_HOME", store.join("config"));
     cmd
 }
 
