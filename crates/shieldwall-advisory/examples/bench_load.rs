@@ -55,11 +55,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .args(["--child", &store.display().to_string(), &count.to_string()])
             .output()?;
         if !out.status.success() {
-            return Err(format!(
-                "child run failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-            .into());
+            return Err(
+                format!("child run failed: {}", String::from_utf8_lossy(&out.stderr)).into(),
+            );
         }
         let line = String::from_utf8(out.stdout)?;
         let v: Vec<f64> = line
@@ -139,11 +137,7 @@ fn peak_rss_kib() -> Result<u64, Box<dyn std::error::Error>> {
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
         .ok_or("no VmHWM")?;
-    Ok(line
-        .split_whitespace()
-        .nth(1)
-        .ok_or("bad VmHWM")?
-        .parse()?)
+    Ok(line.split_whitespace().nth(1).ok_or("bad VmHWM")?.parse()?)
 }
 
 fn ecosystem_of(i: usize) -> Ecosystem {
