@@ -142,18 +142,14 @@ impl AdvisoryDb {
             let Some(map) = self.map_mut(entry.ecosystem) else {
                 continue;
             };
-            let slots: Vec<u32> = entry
-                .records
-                .iter()
-                .map(|&r| base.saturating_add(r))
-                .collect();
-            match map.get_mut(&name) {
-                Some(hits) => hits.extend(&slots),
-                None => {
-                    if let Some(hits) = Hits::new(&slots) {
-                        map.insert(name, hits);
-                    }
-                }
+            let first = base.saturating_add(entry.first);
+            let hits = map
+                .entry(name)
+                .and_modify(|h| h.extend(&[first]))
+                .or_insert(Hits::One(first));
+            if !entry.more.is_empty() {
+                let more: Vec<u32> = entry.more.iter().map(|&r| base.saturating_add(r)).collect();
+                hits.extend(&more);
             }
         }
         self.sources.push(file.status.clone());

@@ -254,13 +254,18 @@ fn read_file(path: &Path, session: &mut Session) -> Result<(), AdvisoryError> {
     if is_zip(&head) || Kind::by_extension(path) == Some(Kind::Zip) {
         return read_zip(path, std::io::BufReader::new(file), session);
     }
+    if Kind::by_extension(path) == Some(Kind::Lines) {
+        session.files += 1;
+        let name = path.display().to_string();
+        return read_lines(&name, std::io::BufReader::new(file), session);
+    }
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(read_err)?;
     let name = path.display().to_string();
     match Kind::of(path, &bytes) {
         Some(Kind::Lines) => {
             session.files += 1;
-            read_lines(&name, &bytes, session)
+            read_lines(&name, bytes.as_slice(), session)
         }
         Some(Kind::Json) => {
             session.files += 1;
@@ -374,17 +379,35 @@ fn read_json(name: &str, bytes: &[u8], session: &mut Session) -> Result<(), Advi
     Ok(())
 }
 
-/// JSON Lines: one record a line; a broken line is reported and skipped.
-fn read_lines(name: &str, bytes: &[u8], session: &mut Session) -> Result<(), AdvisoryError> {
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        if line.is_empty() {
+/// JSON Lines: one record a line, streamed; a broken line is reported and
+/// skipped.
+fn read_lines(
+    name: &str,
+    mut reader: impl std::io::BufRead,
+    session: &mut Session,
+) -> Result<(), AdvisoryError> {
+    let mut line = Vec::new();
+    for number in 1u64.. {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(source) => {
+                session.error(AdvisoryError::Read {
+                    path: PathBuf::from(format!("{name}:{number}")),
+                    source,
+                });
+                break;
+            }
+        }
+        let text = line.trim_ascii();
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        if text.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<OsvRecord>(line) {
+        match serde_json::from_slice::<OsvRecord>(text) {
             Ok(record) => session.record(record)?,
-            Err(e) => session.error(json_error(format!("{name}:{}", i + 1))(e)),
+            Err(e) => session.error(json_error(format!("{name}:{number}"))(e)),
         }
     }
     Ok(())
@@ -442,7 +465,7 @@ fn read_zip<R: Read + Seek>(
         drop(entry);
         session.files += 1;
         let result = if kind == Some(Kind::Lines) {
-            read_lines(&entry_name, &buf, session)
+            read_lines(&entry_name, buf.as_slice(), session)
         } else {
             read_json(&entry_name, &buf, session)
         };

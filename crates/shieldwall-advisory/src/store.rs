@@ -38,12 +38,21 @@ pub(crate) struct Header {
     pub(crate) ends: Vec<u64>,
 }
 
-/// The records that affect one (ecosystem, normalized name).
+/// The records that affect one (ecosystem, normalized name). Most names
+/// have one record, which `first` holds without an allocation.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct IndexEntry {
     pub(crate) ecosystem: Ecosystem,
     pub(crate) name: String,
-    pub(crate) records: Vec<u32>,
+    pub(crate) first: u32,
+    pub(crate) more: Vec<u32>,
+}
+
+impl IndexEntry {
+    /// Every record of the entry.
+    pub(crate) fn records(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
 }
 
 /// The matchable (ecosystem, normalized name) keys of an advisory, each
@@ -129,10 +138,14 @@ impl Writer {
         let mut index: Vec<IndexEntry> = self
             .index
             .into_iter()
-            .map(|((ecosystem, name), records)| IndexEntry {
-                ecosystem,
-                name,
-                records,
+            .filter_map(|((ecosystem, name), records)| {
+                let (&first, more) = records.split_first()?;
+                Some(IndexEntry {
+                    ecosystem,
+                    name,
+                    first,
+                    more: more.to_vec(),
+                })
             })
             .collect();
         index.sort_by(|a, b| (a.ecosystem, &a.name).cmp(&(b.ecosystem, &b.name)));
@@ -220,7 +233,7 @@ impl StoreFile {
         if header
             .index
             .iter()
-            .any(|e| e.records.iter().any(|&r| r as usize >= count))
+            .any(|e| e.records().any(|r| r as usize >= count))
         {
             return Err(corrupt("index names a missing record"));
         }
@@ -357,7 +370,13 @@ mod tests {
         let keys: Vec<_> = store
             .index
             .iter()
-            .map(|e| (e.ecosystem, e.name.as_str(), e.records.clone()))
+            .map(|e| {
+                (
+                    e.ecosystem,
+                    e.name.as_str(),
+                    e.records().collect::<Vec<_>>(),
+                )
+            })
             .collect();
         assert_eq!(
             keys,
