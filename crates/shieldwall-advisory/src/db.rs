@@ -37,15 +37,24 @@ enum Hits {
 }
 
 impl Hits {
-    fn push(&mut self, slot: u32) {
-        let mut all = match self {
-            Self::One(first) => vec![*first],
-            Self::Many(many) => many.to_vec(),
-        };
-        if !all.contains(&slot) {
-            all.push(slot);
+    fn new(slots: &[u32]) -> Option<Self> {
+        match slots {
+            [] => None,
+            [one] => Some(Self::One(*one)),
+            many => Some(Self::Many(many.into())),
         }
-        *self = Self::Many(all.into_boxed_slice());
+    }
+
+    fn extend(&mut self, slots: &[u32]) {
+        let mut all = self.as_slice().to_vec();
+        for slot in slots {
+            if !all.contains(slot) {
+                all.push(*slot);
+            }
+        }
+        if let Some(hits) = Self::new(&all) {
+            *self = hits;
+        }
     }
 
     fn as_slice(&self) -> &[u32] {
@@ -133,16 +142,14 @@ impl AdvisoryDb {
             let Some(map) = self.map_mut(entry.ecosystem) else {
                 continue;
             };
-            let mut slots = entry.records.iter().map(|&r| base.saturating_add(r));
-            let Some(first) = slots.next() else {
-                continue;
-            };
+            let first = base.saturating_add(entry.first);
             let hits = map
                 .entry(name)
-                .and_modify(|h| h.push(first))
+                .and_modify(|h| h.extend(&[first]))
                 .or_insert(Hits::One(first));
-            for slot in slots {
-                hits.push(slot);
+            if !entry.more.is_empty() {
+                let more: Vec<u32> = entry.more.iter().map(|&r| base.saturating_add(r)).collect();
+                hits.extend(&more);
             }
         }
         self.sources.push(file.status.clone());
@@ -163,7 +170,7 @@ impl AdvisoryDb {
     fn insert(&mut self, ecosystem: Ecosystem, name: Box<str>, slot: u32) {
         if let Some(map) = self.map_mut(ecosystem) {
             map.entry(name)
-                .and_modify(|h| h.push(slot))
+                .and_modify(|h| h.extend(&[slot]))
                 .or_insert(Hits::One(slot));
         }
     }
@@ -310,10 +317,11 @@ mod tests {
     #[test]
     fn hits_keep_order_without_duplicates() {
         let mut h = Hits::One(3);
-        h.push(1);
-        h.push(3);
-        h.push(7);
+        h.extend(&[1]);
+        h.extend(&[3, 7]);
         assert_eq!(h.as_slice(), [3, 1, 7]);
+        assert!(Hits::new(&[]).is_none());
+        assert!(matches!(Hits::new(&[5]), Some(Hits::One(5))));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! or a JSON file, and stores them with a report of everything left out.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -104,11 +104,14 @@ pub fn import(path: &Path, store_dir: &Path) -> Result<ImportReport, AdvisoryErr
     })?;
     let imported_at = now();
     let mut session = Session {
-        writer: store::Writer::new(Tally::new(
-            source.clone(),
-            SourceKind::Import,
-            Some(imported_at.clone()),
-        )),
+        writer: store::Writer::new(
+            store_dir,
+            Tally::new(
+                source.clone(),
+                SourceKind::Import,
+                Some(imported_at.clone()),
+            ),
+        )?,
         seen: HashSet::new(),
         files: 0,
         skipped_empty_id: 0,
@@ -231,16 +234,46 @@ fn read_path(path: &Path, session: &mut Session) -> Result<(), AdvisoryError> {
     if path.is_dir() {
         read_dir(path, session)
     } else {
-        let bytes = std::fs::read(path).map_err(|source| AdvisoryError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        match Kind::of(path, &bytes) {
-            Some(kind) => read_bytes(kind, path, &path.display().to_string(), &bytes, session),
-            None => Err(AdvisoryError::UnknownFormat {
-                path: path.to_owned(),
-            }),
+        read_file(path, session)
+    }
+}
+
+/// Reads one file: a zip archive (streamed from disk), JSON Lines or JSON.
+fn read_file(path: &Path, session: &mut Session) -> Result<(), AdvisoryError> {
+    let read_err = |source| AdvisoryError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(read_err)?;
+    let mut head = Vec::with_capacity(4);
+    (&mut file)
+        .take(4)
+        .read_to_end(&mut head)
+        .map_err(read_err)?;
+    file.seek(SeekFrom::Start(0)).map_err(read_err)?;
+    if is_zip(&head) || Kind::by_extension(path) == Some(Kind::Zip) {
+        return read_zip(path, std::io::BufReader::new(file), session);
+    }
+    if Kind::by_extension(path) == Some(Kind::Lines) {
+        session.files += 1;
+        let name = path.display().to_string();
+        return read_lines(&name, std::io::BufReader::new(file), session);
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(read_err)?;
+    let name = path.display().to_string();
+    match Kind::of(path, &bytes) {
+        Some(Kind::Lines) => {
+            session.files += 1;
+            read_lines(&name, bytes.as_slice(), session)
         }
+        Some(Kind::Json) => {
+            session.files += 1;
+            read_json(&name, &bytes, session)
+        }
+        Some(Kind::Zip) | None => Err(AdvisoryError::UnknownFormat {
+            path: path.to_owned(),
+        }),
     }
 }
 
@@ -262,25 +295,15 @@ fn read_dir(dir: &Path, session: &mut Session) -> Result<(), AdvisoryError> {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let path = entry.path();
+        // files, and symbolic links to files (links to directories are not
+        // followed, so the walk cannot loop)
+        let is_file = entry.file_type().is_file() || entry.path_is_symlink() && path.is_file();
+        if !is_file || Kind::by_extension(path).is_none() {
             continue;
         }
-        let path = entry.path();
-        let Some(kind) = Kind::by_extension(path) else {
-            continue;
-        };
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let name = path.display().to_string();
-                let kind = if is_zip(&bytes) { Kind::Zip } else { kind };
-                if let Err(e) = read_bytes(kind, path, &name, &bytes, session) {
-                    session.error(e);
-                }
-            }
-            Err(source) => session.error(AdvisoryError::Read {
-                path: path.to_owned(),
-                source,
-            }),
+        if let Err(e) = read_file(path, session) {
+            session.error(e);
         }
     }
     Ok(())
@@ -326,26 +349,6 @@ fn first_non_space(bytes: &[u8]) -> Option<u8> {
     bytes.iter().copied().find(|b| !b.is_ascii_whitespace())
 }
 
-fn read_bytes(
-    kind: Kind,
-    path: &Path,
-    name: &str,
-    bytes: &[u8],
-    session: &mut Session,
-) -> Result<(), AdvisoryError> {
-    match kind {
-        Kind::Zip => read_zip(path, bytes, session),
-        Kind::Lines => {
-            session.files += 1;
-            read_lines(name, bytes, session)
-        }
-        Kind::Json => {
-            session.files += 1;
-            read_json(name, bytes, session)
-        }
-    }
-}
-
 fn json_error(file: String) -> impl FnOnce(serde_json::Error) -> AdvisoryError {
     move |source| AdvisoryError::Json { file, source }
 }
@@ -376,28 +379,50 @@ fn read_json(name: &str, bytes: &[u8], session: &mut Session) -> Result<(), Advi
     Ok(())
 }
 
-/// JSON Lines: one record a line; a broken line is reported and skipped.
-fn read_lines(name: &str, bytes: &[u8], session: &mut Session) -> Result<(), AdvisoryError> {
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = line.trim_ascii();
-        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        if line.is_empty() {
+/// JSON Lines: one record a line, streamed; a broken line is reported and
+/// skipped.
+fn read_lines(
+    name: &str,
+    mut reader: impl std::io::BufRead,
+    session: &mut Session,
+) -> Result<(), AdvisoryError> {
+    let mut line = Vec::new();
+    for number in 1u64.. {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(source) => {
+                session.error(AdvisoryError::Read {
+                    path: PathBuf::from(format!("{name}:{number}")),
+                    source,
+                });
+                break;
+            }
+        }
+        let text = line.trim_ascii();
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        if text.is_empty() {
             continue;
         }
-        match serde_json::from_slice::<OsvRecord>(line) {
+        match serde_json::from_slice::<OsvRecord>(text) {
             Ok(record) => session.record(record)?,
-            Err(e) => session.error(json_error(format!("{name}:{}", i + 1))(e)),
+            Err(e) => session.error(json_error(format!("{name}:{number}"))(e)),
         }
     }
     Ok(())
 }
 
-fn read_zip(path: &Path, bytes: &[u8], session: &mut Session) -> Result<(), AdvisoryError> {
+fn read_zip<R: Read + Seek>(
+    path: &Path,
+    reader: R,
+    session: &mut Session,
+) -> Result<(), AdvisoryError> {
     let zip_err = |source| AdvisoryError::Zip {
         path: path.to_owned(),
         source,
     };
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zip_err)?;
+    let mut archive = zip::ZipArchive::new(reader).map_err(zip_err)?;
     let mut buf = Vec::new();
     for i in 0..archive.len() {
         let mut entry = match archive.by_index(i) {
@@ -440,7 +465,7 @@ fn read_zip(path: &Path, bytes: &[u8], session: &mut Session) -> Result<(), Advi
         drop(entry);
         session.files += 1;
         let result = if kind == Some(Kind::Lines) {
-            read_lines(&entry_name, &buf, session)
+            read_lines(&entry_name, buf.as_slice(), session)
         } else {
             read_json(&entry_name, &buf, session)
         };

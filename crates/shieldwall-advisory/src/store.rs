@@ -1,21 +1,23 @@
-//! The on-disk form of one imported source: a small header holding the
-//! source's status, the name index and record offsets, followed by the
-//! postcard-encoded records.
+//! The on-disk form of one imported source: the postcard-encoded records,
+//! then a header holding the source's status, the name index and the record
+//! offsets, then the header's length.
 //!
 //! ```text
-//! magic (8 bytes) | header length (u64 LE) | header (postcard) | records
+//! magic (8) | records | header (postcard) | header length (u64 LE) | magic (8)
 //! ```
 //!
-//! Opening reads the header only; a record is read from the file (and
-//! decoded) the first time a lookup hits its package name.
+//! Records are streamed to disk as they are imported. Opening reads the
+//! header only; a record is read from the file (and decoded) the first time
+//! a lookup hits its package name.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use shieldwall_core::Ecosystem;
+use tempfile::NamedTempFile;
 
 use crate::error::AdvisoryError;
 use crate::model::Advisory;
@@ -23,7 +25,7 @@ use crate::status::{SourceStatus, Tally};
 
 /// File-name extension of store files.
 pub(crate) const EXTENSION: &str = "swadv";
-const MAGIC: &[u8; 8] = b"SWADV\0\0\x01";
+const MAGIC: &[u8; 8] = b"SWADV\0\0\x02";
 /// Headers larger than this are treated as corrupt rather than allocated.
 const MAX_HEADER: u64 = 1 << 32;
 
@@ -36,12 +38,21 @@ pub(crate) struct Header {
     pub(crate) ends: Vec<u64>,
 }
 
-/// The records that affect one (ecosystem, normalized name).
+/// The records that affect one (ecosystem, normalized name). Most names
+/// have one record, which `first` holds without an allocation.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct IndexEntry {
     pub(crate) ecosystem: Ecosystem,
     pub(crate) name: String,
-    pub(crate) records: Vec<u32>,
+    pub(crate) first: u32,
+    pub(crate) more: Vec<u32>,
+}
+
+impl IndexEntry {
+    /// Every record of the entry.
+    pub(crate) fn records(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.first).chain(self.more.iter().copied())
+    }
 }
 
 /// The matchable (ecosystem, normalized name) keys of an advisory, each
@@ -59,60 +70,82 @@ pub(crate) fn index_keys(advisory: &Advisory) -> Vec<(Ecosystem, String)> {
     keys
 }
 
-/// Builds a store file one advisory at a time.
+/// Builds a store file one advisory at a time, streaming the records to a
+/// temporary file in the store directory.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    records: Vec<u8>,
+    dir: PathBuf,
+    out: BufWriter<NamedTempFile>,
+    buf: Vec<u8>,
+    written: u64,
     ends: Vec<u64>,
     index: HashMap<(Ecosystem, String), Vec<u32>>,
     tally: Tally,
 }
 
 impl Writer {
-    pub(crate) fn new(tally: Tally) -> Self {
-        Self {
-            records: Vec::new(),
+    /// Starts a store file in `dir`.
+    pub(crate) fn new(dir: &Path, tally: Tally) -> Result<Self, AdvisoryError> {
+        let write_err = |source| AdvisoryError::Write {
+            path: dir.to_owned(),
+            source,
+        };
+        let tmp = NamedTempFile::new_in(dir).map_err(write_err)?;
+        let mut out = BufWriter::with_capacity(1 << 20, tmp);
+        out.write_all(MAGIC).map_err(write_err)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            out,
+            buf: Vec::new(),
+            written: 0,
             ends: Vec::new(),
             index: HashMap::new(),
             tally,
-        }
+        })
     }
 
     /// Adds one advisory. Its `source` is not stored: it is the source's
     /// name, set again on load.
     pub(crate) fn add(&mut self, advisory: &Advisory) -> Result<(), AdvisoryError> {
-        let Ok(record) = u32::try_from(self.ends.len()) else {
-            return Err(AdvisoryError::Encode {
-                id: advisory.id.clone(),
-                source: postcard::Error::SerializeBufferFull,
-            });
+        let encode_err = |source| AdvisoryError::Encode {
+            id: advisory.id.clone(),
+            source,
         };
-        self.tally.add(advisory);
-        self.records =
-            postcard::to_extend(advisory, std::mem::take(&mut self.records)).map_err(|source| {
-                AdvisoryError::Encode {
-                    id: advisory.id.clone(),
-                    source,
-                }
+        let record = u32::try_from(self.ends.len())
+            .map_err(|_| encode_err(postcard::Error::SerializeBufferFull))?;
+        self.buf.clear();
+        self.buf =
+            postcard::to_extend(advisory, std::mem::take(&mut self.buf)).map_err(encode_err)?;
+        self.out
+            .write_all(&self.buf)
+            .map_err(|source| AdvisoryError::Write {
+                path: self.dir.clone(),
+                source,
             })?;
-        self.ends.push(self.records.len() as u64);
+        self.written += self.buf.len() as u64;
+        self.ends.push(self.written);
+        self.tally.add(advisory);
         for key in index_keys(advisory) {
             self.index.entry(key).or_default().push(record);
         }
         Ok(())
     }
 
-    /// Writes the store file atomically (a temporary file renamed over
-    /// `path`) and returns the source's status.
+    /// Finishes the file and renames it over `path` (atomically: readers
+    /// see the old file or the new one), returning the source's status.
     pub(crate) fn finish(self, path: &Path) -> Result<SourceStatus, AdvisoryError> {
         let status = self.tally.finish();
         let mut index: Vec<IndexEntry> = self
             .index
             .into_iter()
-            .map(|((ecosystem, name), records)| IndexEntry {
-                ecosystem,
-                name,
-                records,
+            .filter_map(|((ecosystem, name), records)| {
+                let (&first, more) = records.split_first()?;
+                Some(IndexEntry {
+                    ecosystem,
+                    name,
+                    first,
+                    more: more.to_vec(),
+                })
             })
             .collect();
         index.sort_by(|a, b| (a.ecosystem, &a.name).cmp(&(b.ecosystem, &b.name)));
@@ -125,21 +158,16 @@ impl Writer {
             id: header.status.source.clone(),
             source,
         })?;
-        let dir = path.parent().unwrap_or(Path::new("."));
         let write_err = |source| AdvisoryError::Write {
             path: path.to_owned(),
             source,
         };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-        {
-            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-            out.write_all(MAGIC).map_err(write_err)?;
-            out.write_all(&(encoded.len() as u64).to_le_bytes())
-                .map_err(write_err)?;
-            out.write_all(&encoded).map_err(write_err)?;
-            out.write_all(&self.records).map_err(write_err)?;
-            out.flush().map_err(write_err)?;
-        }
+        let mut out = self.out;
+        out.write_all(&encoded).map_err(write_err)?;
+        out.write_all(&(encoded.len() as u64).to_le_bytes())
+            .map_err(write_err)?;
+        out.write_all(MAGIC).map_err(write_err)?;
+        let tmp = out.into_inner().map_err(|e| write_err(e.into_error()))?;
         tmp.persist(path).map_err(|e| write_err(e.error))?;
         Ok(header.status)
     }
@@ -150,13 +178,7 @@ impl Writer {
 pub(crate) struct StoreFile {
     pub(crate) status: SourceStatus,
     pub(crate) index: Vec<IndexEntry>,
-    records: Records,
-}
-
-#[derive(Debug)]
-struct Records {
     file: File,
-    base: u64,
     ends: Vec<u64>,
 }
 
@@ -173,24 +195,35 @@ impl StoreFile {
         };
         let mut file = File::open(path).map_err(read_err)?;
         let file_len = file.metadata().map_err(read_err)?.len();
-        let mut prefix = [0u8; 16];
-        file.read_exact(&mut prefix)
-            .map_err(|_| corrupt("too short"))?;
-        if &prefix[..8] != MAGIC {
+        if file_len < 32 {
+            return Err(corrupt("too short"));
+        }
+        let mut magic = [0u8; 8];
+        file.read_exact(&mut magic).map_err(read_err)?;
+        if &magic != MAGIC {
             return Err(corrupt("not a shieldwall store file of this version"));
         }
-        let mut len_bytes = [0u8; 8];
-        len_bytes.copy_from_slice(&prefix[8..]);
-        let header_len = u64::from_le_bytes(len_bytes);
-        let base = 16u64.saturating_add(header_len);
-        if header_len > MAX_HEADER || base > file_len {
-            return Err(corrupt("header length out of bounds"));
+        let mut trailer = [0u8; 16];
+        file.seek(SeekFrom::End(-16)).map_err(read_err)?;
+        file.read_exact(&mut trailer).map_err(read_err)?;
+        let (len_bytes, end_magic) = trailer.split_at(8);
+        if end_magic != MAGIC {
+            return Err(corrupt("incomplete file"));
         }
-        let mut buf = vec![0u8; header_len as usize];
+        let mut len = [0u8; 8];
+        len.copy_from_slice(len_bytes);
+        let header_len = u64::from_le_bytes(len);
+        let records_end = (file_len - 16)
+            .checked_sub(header_len)
+            .filter(|&end| end >= 8 && header_len <= MAX_HEADER)
+            .ok_or_else(|| corrupt("header length out of bounds"))?;
+        let mut buf =
+            vec![0u8; usize::try_from(header_len).map_err(|_| corrupt("header too large"))?];
+        file.seek(SeekFrom::Start(records_end)).map_err(read_err)?;
         file.read_exact(&mut buf).map_err(read_err)?;
         let header: Header = postcard::from_bytes(&buf).map_err(|_| corrupt("bad header"))?;
         drop(buf);
-        let record_bytes = file_len - base;
+        let record_bytes = records_end - 8;
         if header.ends.windows(2).any(|w| w[0] > w[1])
             || header.ends.last().is_some_and(|&end| end > record_bytes)
         {
@@ -200,30 +233,26 @@ impl StoreFile {
         if header
             .index
             .iter()
-            .any(|e| e.records.iter().any(|&r| r as usize >= count))
+            .any(|e| e.records().any(|r| r as usize >= count))
         {
             return Err(corrupt("index names a missing record"));
         }
         Ok(Self {
             status: header.status,
             index: header.index,
-            records: Records {
-                file,
-                base,
-                ends: header.ends,
-            },
+            file,
+            ends: header.ends,
         })
     }
 
     /// Reads and decodes record `i`; `None` when it cannot be read or
     /// decoded (the store was damaged after it was opened).
     pub(crate) fn record(&self, i: u32) -> Option<Advisory> {
-        let r = &self.records;
         let i = i as usize;
-        let end = *r.ends.get(i)?;
-        let start = if i == 0 { 0 } else { *r.ends.get(i - 1)? };
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { *self.ends.get(i - 1)? };
         let mut buf = vec![0u8; usize::try_from(end.checked_sub(start)?).ok()?];
-        read_at(&r.file, &mut buf, r.base + start).ok()?;
+        read_at(&self.file, &mut buf, 8 + start).ok()?;
         let mut advisory: Advisory = postcard::from_bytes(&buf).ok()?;
         advisory.source.clone_from(&self.status.source);
         Some(advisory)
@@ -231,7 +260,7 @@ impl StoreFile {
 
     /// The number of records.
     pub(crate) fn len(&self) -> usize {
-        self.records.ends.len()
+        self.ends.len()
     }
 }
 
@@ -326,7 +355,11 @@ mod tests {
     fn round_trip_and_corruption() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(file_name("src"));
-        let mut w = Writer::new(Tally::new("src".into(), SourceKind::Import, None));
+        let mut w = Writer::new(
+            dir.path(),
+            Tally::new("src".into(), SourceKind::Import, None),
+        )
+        .unwrap();
         w.add(&adv("A", "PyPI", "Lite_LLM")).unwrap();
         w.add(&adv("B", "Echo", "x")).unwrap();
         w.add(&adv("C", "npm", "Left-Pad")).unwrap();
@@ -337,7 +370,13 @@ mod tests {
         let keys: Vec<_> = store
             .index
             .iter()
-            .map(|e| (e.ecosystem, e.name.as_str(), e.records.clone()))
+            .map(|e| {
+                (
+                    e.ecosystem,
+                    e.name.as_str(),
+                    e.records().collect::<Vec<_>>(),
+                )
+            })
             .collect();
         assert_eq!(
             keys,
@@ -353,7 +392,7 @@ mod tests {
         assert_eq!(list(dir.path()).unwrap(), std::slice::from_ref(&path));
 
         let bytes = std::fs::read(&path).unwrap();
-        for cut in [0, 10, 20, bytes.len() - 1] {
+        for cut in [0, 10, 20, 40, bytes.len() - 20, bytes.len() - 1] {
             std::fs::write(&path, &bytes[..cut]).unwrap();
             let err = StoreFile::open(&path).unwrap_err();
             assert!(

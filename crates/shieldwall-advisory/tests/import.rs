@@ -528,3 +528,43 @@ fn status_snapshot() {
         ".sources[2].imported_at" => "[import time]",
     });
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_files_are_read_and_directory_loops_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let feed = tmp.path().join("feed");
+    std::fs::create_dir(&feed).unwrap();
+    std::os::unix::fs::symlink(
+        fixtures().join("osv/npm/MAL-2026-9001-typosquat.json"),
+        feed.join("linked.json"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&feed, feed.join("loop")).unwrap();
+    let (_store, report, db) = import_into(&feed);
+    assert_eq!(report.advisories, 1);
+    assert!(report.file_errors.is_empty(), "{:?}", report.file_errors);
+    assert_eq!(
+        hits(&db, Ecosystem::Npm, "reakt-dom-fixture", "1.0.0"),
+        ["MAL-2026-9001"]
+    );
+}
+
+#[test]
+fn lookups_from_many_threads_share_one_database() {
+    let (_store, _report, db) = import_into(&fixtures().join("osv"));
+    let db = std::sync::Arc::new(db);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let db = std::sync::Arc::clone(&db);
+            std::thread::spawn(move || {
+                (0..200)
+                    .map(|_| hits(&db, Ecosystem::PyPI, "scrapy", "2.6.0").len())
+                    .sum::<usize>()
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+}
