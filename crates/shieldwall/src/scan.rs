@@ -297,7 +297,7 @@ fn advisory_ref(advisory: &Advisory) -> AdvisoryRef {
         aliases: advisory.aliases.clone(),
         summary: advisory.summary.clone(),
         source: advisory.source.clone(),
-        published: advisory.published.clone(),
+        published: advisory.published.clone().or_else(|| advisory.date.clone()),
         malicious: advisory.malicious,
     }
 }
