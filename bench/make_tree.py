@@ -75,7 +75,7 @@ def main():
     for p in range(args.projects):
         root = os.path.join(args.out, f"project-{p:05d}")
         os.makedirs(root, exist_ok=True)
-        bad = p % 400 == 7
+        bad = p % 200 in (0, 9)
         kind = p % 10
         if kind < 6:
             path, text = "package-lock.json", package_lock(names, rng, bad)

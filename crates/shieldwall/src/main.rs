@@ -14,6 +14,11 @@ use clap::Parser;
 
 use crate::exit::Exit;
 
+/// mimalloc: scans allocate many small strings from several threads, where
+/// it is markedly faster than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     output::init_color(cli.color);
