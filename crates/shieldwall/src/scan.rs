@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use shieldwall_advisory::{Advisory, AdvisoryDb};
+use shieldwall_advisory::{Advisory, AdvisoryDb, EVERY_VERSION};
 use shieldwall_core::{Ecosystem, EvidenceKind, Location, PackageRef, Purl, Requirement};
 use shieldwall_inventory::{ExtractError, WalkEvent};
 use shieldwall_report::{AdvisoryRef, Finding, NotCovered, NotCoveredKind, Severity, Summary};
@@ -180,18 +180,26 @@ impl<'db> Collector<'db> {
             }
             return by_version
                 .into_iter()
-                .map(|(bad, advisories)| Hit {
-                    key: FindingKey {
-                        ecosystem,
-                        name: ecosystem.normalize_name(&name).into_owned(),
-                        version: bad,
-                        warning: true,
-                    },
-                    display_name: name.clone(),
-                    advisories: advisories.into_iter().map(advisory_ref).collect(),
-                    location: location
-                        .clone()
-                        .with_note(Some(note_with_range(&location, &version))),
+                .map(|(bad, advisories)| {
+                    // When every version is affected, whatever the range
+                    // resolves to is bad: that is a finding, not a warning.
+                    let every = bad == EVERY_VERSION;
+                    let note = if every {
+                        format!("declared `{version}`; every version is affected")
+                    } else {
+                        note_with_range(&location, &version)
+                    };
+                    Hit {
+                        key: FindingKey {
+                            ecosystem,
+                            name: ecosystem.normalize_name(&name).into_owned(),
+                            version: if every { version.clone() } else { bad },
+                            warning: !every,
+                        },
+                        display_name: name.clone(),
+                        advisories: advisories.into_iter().map(advisory_ref).collect(),
+                        location: location.clone().with_note(Some(note)),
+                    }
                 })
                 .collect();
         }

@@ -105,19 +105,34 @@ fn update(
         .as_reader()
         .read_to_end(&mut bytes)
         .map_err(|e| UsageError::new(format!("cannot download `{url}`: {e}")))?;
-    let download = tempfile_path(&store)?;
+    let download = download_path(&store, &url)?;
     std::fs::write(&download, &bytes)
         .with_context(|| format!("writing `{}`", download.display()))?;
-    let result = import_path(&download, &store);
-    let _ = std::fs::remove_file(&download);
-    result
+    eprintln!(
+        "downloaded {} bytes to `{}`",
+        bytes.len(),
+        download.display()
+    );
+    import_path(&download, &store)
 }
 
-fn tempfile_path(store: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(store).with_context(|| format!("creating `{}`", store.display()))?;
-    Ok(store.join("download.zip"))
+/// Where the download of `url` is kept: one file per URL, so the next
+/// update of the same URL replaces the same import source.
+fn download_path(store: &Path, url: &str) -> anyhow::Result<PathBuf> {
+    let dir = store.join("downloads");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let name: String = url
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(dir.join(name))
 }
-
 fn render_import(report: &ImportReport) -> String {
     let mut out = format!(
         "imported {} advisories ({} malicious, {} withdrawn) from {} files of `{}`{}\n",
