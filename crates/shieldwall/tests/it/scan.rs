@@ -320,3 +320,49 @@ fn symlinks_inside_the_tree_are_not_followed_but_listed() {
         .unwrap();
     assert_eq!(linked_root.status.code(), Some(1));
 }
+
+#[test]
+fn unreadable_directories_are_listed_and_the_scan_goes_on() {
+    // A directory whose path is longer than PATH_MAX cannot be opened by
+    // anyone, root included; it is built with relative steps.
+    let tmp = tempfile::tempdir().unwrap();
+    affected_tree(&tmp.path().join("tree"), "1.169.5", "2.4.6");
+    let segment = "d".repeat(250);
+    let script = format!("cd tree && for i in $(seq 20); do mkdir {segment} && cd {segment}; done");
+    assert!(
+        std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(tmp.path())
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = shieldwall(tmp.path())
+        .current_dir(tmp.path())
+        .args(["scan", "tree", "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let unreadable: Vec<&serde_json::Value> = report["not_covered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "unreadable")
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{report:#}");
+    assert!(
+        unreadable[0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("tree/dddd")
+    );
+    assert!(
+        unreadable[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("name too long")
+    );
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+}
