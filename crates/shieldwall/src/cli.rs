@@ -74,6 +74,11 @@ pub(crate) struct ScanArgs {
     #[arg(long)]
     pub(crate) host: bool,
 
+    /// The file system root `--host` sweeps (default `/`): a mounted disk,
+    /// an unpacked image or a backup of another machine.
+    #[arg(long, value_name = "DIR", requires = "host", default_value = "/")]
+    pub(crate) host_root: PathBuf,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
     pub(crate) format: ScanFormat,

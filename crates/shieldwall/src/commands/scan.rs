@@ -31,7 +31,14 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     let mut roots: Vec<PathBuf> = args.paths.clone();
     let mut not_covered = Vec::new();
     if args.host {
-        let host = host_roots(std::path::Path::new("/"));
+        if !args.host_root.is_dir() {
+            return Err(UsageError::new(format!(
+                "cannot sweep `{}`: not a directory",
+                args.host_root.display()
+            ))
+            .into());
+        }
+        let host = host_roots(&args.host_root);
         roots.extend(host.roots);
         not_covered.extend(
             host.unreadable

@@ -366,3 +366,65 @@ fn unreadable_directories_are_listed_and_the_scan_goes_on() {
     );
     assert!(!report["findings"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn host_sweep_finds_global_installs_and_caches_of_every_user() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("disk");
+    write_tree(
+        &root,
+        &[
+            (
+                "etc/passwd",
+                "root:x:0:0::/root:/bin/sh\nci:x:1001:1001::/srv/ci:/bin/sh\n",
+            ),
+            (
+                "usr/local/lib/node_modules/@tanstack/react-router/package.json",
+                r#"{"name": "@tanstack/react-router", "version": "1.169.8"}"#,
+            ),
+            (
+                "srv/ci/.local/lib/python3.12/site-packages/litellm-1.82.8.dist-info/METADATA",
+                "Metadata-Version: 2.1\nName: litellm\nVersion: 1.82.8\n\n",
+            ),
+            (
+                "home/dev/.npm/_npx/0a1b/node_modules/left-pad/package.json",
+                r#"{"name": "left-pad", "version": "1.3.0"}"#,
+            ),
+            ("home/dev/projects/app/package-lock.json", "{}"),
+        ],
+    );
+    let output = shieldwall(tmp.path())
+        .args(["scan", "--host", "--host-root"])
+        .arg(&root)
+        .args(["-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    let names: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"@tanstack/react-router") && names.contains(&"litellm"),
+        "{names:?}"
+    );
+    // Only well-known locations are swept, not every project in a home.
+    assert!(
+        report["summary"]["files_read"]
+            .get("npm/package-lock")
+            .is_none(),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["summary"]["files_read"]["npm/installed-package-json"],
+        2
+    );
+}
