@@ -103,6 +103,7 @@ pub fn mark_cached(path: &Path, display: &str, extraction: &mut Extraction) {
         if rewritable(location.kind) {
             location.kind = EvidenceKind::Cache;
             location.note = Some(match location.note.take() {
+                Some(note) if note.split(", ").any(|n| n == cache) => note,
                 Some(note) => format!("{cache}, {note}"),
                 None => cache.to_owned(),
             });
