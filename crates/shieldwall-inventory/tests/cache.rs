@@ -350,3 +350,43 @@ fn cache_root_markers() {
         None
     );
 }
+
+/// Every cache and SBOM extractor survives junk, truncated archives and
+/// deep nesting without panicking.
+#[test]
+fn cache_and_sbom_extractors_survive_junk() {
+    let mut inputs: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"PK\x03\x04".to_vec(),
+        vec![0x1f, 0x8b, 0x08, 0, 0, 0],
+        vec![0xff; 64],
+        b"[".repeat(100_000),
+        b"{\"components\":[".repeat(20_000),
+        b"\n\t\n\t{}\n".to_vec(),
+        b"Metadata-Version: 2.1\n".to_vec(),
+    ];
+    for whole in [wheel(), sdist()] {
+        for cut in (0..whole.len()).step_by(37) {
+            inputs.push(whole[..cut].to_vec());
+        }
+    }
+    let paths = [
+        ".npm/_cacache/index-v5/ab/cd/0123456789abcdef0123456789abcdef0123",
+        "store/v3/files/ab/0123456789abcdef0123456789abcdef0123-index.json",
+        "store/v10/index/ab/0123456789abcdef0123456789abcdef0123-@a+b@1.0.0.mpk",
+        ".cache/pip/http-v2/a/b/c/d/e/0123.body",
+        ".cache/pip/wheels/a/b/x-1.0-py3-none-any.whl",
+        ".bun/install/cache/x@1.0.0@@@1/package.json",
+        "bom.json",
+        "release-sbom.json",
+    ];
+    for rel in paths {
+        for bytes in &inputs {
+            let result = run(&root(), rel, bytes);
+            assert_ne!(result.detected, "unclassified", "{rel}");
+            if let Some(error) = result.error {
+                assert!(!error.is_empty());
+            }
+        }
+    }
+}

@@ -115,6 +115,19 @@ pub fn mark_cached(path: &Path, display: &str, extraction: &mut Extraction) {
 /// extractor: a `package.json` deep inside a bun cache entry is neither a
 /// project manifest nor an installed package.
 pub(crate) fn classify(path: &Path, file_name: &str) -> Option<Option<Detected>> {
+    // Cheap file-name checks first: this runs for every walked file.
+    let lower = file_name.to_ascii_lowercase();
+    let wanted = if file_name == "package.json" {
+        path.to_str().is_none_or(|p| p.contains(".bun"))
+    } else {
+        is_hex(file_name, None)
+            || pnpm_store::index_name(file_name).is_some()
+            || lower.ends_with(".body")
+            || lower.ends_with(".whl")
+    };
+    if !wanted {
+        return None;
+    }
     let parts = components(path);
     if file_name == "package.json" {
         return bun::classify(&parts);
@@ -206,7 +219,7 @@ mod tests {
         );
         assert_eq!(id("/h/.cache/pip/http-v2/a/b/c/d/e/0123abcd"), None);
         assert_eq!(
-            id("/h/.cache/pip/http/a/b/c/d/e/0123abcd"),
+            id(&format!("/h/.cache/pip/http/a/b/c/d/e/{}", &sha[..56])),
             Some("not-covered")
         );
         assert_eq!(

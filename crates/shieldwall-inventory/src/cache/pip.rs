@@ -66,7 +66,7 @@ pub(crate) fn classify(parts: &[String], file_name: &str) -> Option<Detected> {
     if file_name.to_ascii_lowercase().ends_with(".whl") && under_pip_subdir(parts, "wheels") {
         return Some(Detected::Extract(&PIP_WHEEL));
     }
-    if pip_subdir_at(parts, 6, "http") {
+    if super::is_hex(file_name, Some(56)) && pip_subdir_at(parts, 6, "http") {
         return Some(Detected::NotCovered(
             "pip cache entries in `http/` (pip before 23.3) are not read; pip 23.3 and later cache to `http-v2/`, which is read",
         ));

@@ -39,13 +39,13 @@ pub(crate) static PNPM_STORE: PnpmStore = PnpmStore;
 
 /// The file name split into its hex digest and package id (`None` for
 /// `-index.json`), and whether it is MessagePack.
-struct IndexName<'a> {
+pub(crate) struct IndexName<'a> {
     hex: &'a str,
     package_id: Option<&'a str>,
     msgpack: bool,
 }
 
-fn index_name(file_name: &str) -> Option<IndexName<'_>> {
+pub(crate) fn index_name(file_name: &str) -> Option<IndexName<'_>> {
     let (stem, msgpack) = if let Some(stem) = file_name.strip_suffix(".json") {
         (stem, false)
     } else {
