@@ -57,7 +57,7 @@ pub fn classify(path: &Path) -> Option<Detected> {
     }
     npm::classify(path, file_name)
         .or_else(|| python::classify(path, file_name))
-        .or_else(|| sbom::classify(file_name))
+        .or_else(|| sbom::classify(path, file_name))
 }
 
 /// Every extractor, for documentation and tests.

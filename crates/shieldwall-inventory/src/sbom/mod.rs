@@ -23,6 +23,7 @@ mod cyclonedx;
 mod spdx;
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -46,9 +47,24 @@ fn conventional(lower: &str) -> bool {
         || lower == "sbom.json"
 }
 
-/// Classifies SBOM files by name.
-pub(crate) fn classify(file_name: &str) -> Option<Detected> {
+/// Classifies SBOM files by name. Files inside installed packages
+/// (`node_modules/`, `site-packages/`, `dist-packages/`) are package
+/// payloads (test data, schemas), not SBOMs of the scanned tree, and are
+/// not read.
+pub(crate) fn classify(path: &Path, file_name: &str) -> Option<Detected> {
     let lower = file_name.to_ascii_lowercase();
+    if !(lower.ends_with(".json") || lower.ends_with(".xml") || lower.contains(".spdx")) {
+        return None;
+    }
+    let in_package = path.components().any(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("node_modules" | "site-packages" | "dist-packages")
+        )
+    });
+    if in_package {
+        return None;
+    }
     if conventional(&lower)
         || (lower.ends_with(".json") && (lower.contains("sbom") || lower.contains("cyclonedx")))
     {
@@ -272,7 +288,7 @@ mod tests {
     use super::*;
 
     fn id(name: &str) -> Option<&'static str> {
-        match classify(name)? {
+        match classify(Path::new(name), Path::new(name).file_name()?.to_str()?)? {
             Detected::Extract(e) => Some(e.id()),
             Detected::NotCovered(_) => Some("not-covered"),
         }
@@ -296,6 +312,9 @@ mod tests {
         assert_eq!(id("x.spdx"), Some("not-covered"));
         assert_eq!(id("data.json"), None);
         assert_eq!(id("bomb.json"), None);
+        assert_eq!(id("node_modules/x/test/sbom.json"), None);
+        assert_eq!(id("lib/python3.12/site-packages/x/bom.json"), None);
+        assert_eq!(id("dist/app.cdx.json"), Some("sbom/json"));
     }
 
     #[test]
