@@ -14,13 +14,16 @@
 //! assert!(classify(Path::new("README.md")).is_none());
 //! ```
 
+mod cache;
 mod extractor;
 mod npm;
 mod python;
+mod sbom;
 mod walk;
 
 use std::path::Path;
 
+pub use cache::{cache_root, mark_cached};
 pub use extractor::{ExtractError, Extraction, Extractor, FileInput, Problem};
 pub use walk::{WalkEvent, WalkOptions, walk};
 
@@ -49,12 +52,19 @@ impl std::fmt::Debug for Detected {
 /// no extractor wants.
 pub fn classify(path: &Path) -> Option<Detected> {
     let file_name = path.file_name()?.to_str()?;
-    npm::classify(path, file_name).or_else(|| python::classify(path, file_name))
+    if let Some(claimed) = cache::classify(path, file_name) {
+        return claimed;
+    }
+    npm::classify(path, file_name)
+        .or_else(|| python::classify(path, file_name))
+        .or_else(|| sbom::classify(path, file_name))
 }
 
 /// Every extractor, for documentation and tests.
 pub fn extractors() -> Vec<&'static dyn Extractor> {
     let mut all = npm::extractors();
     all.extend(python::extractors());
+    all.extend(cache::extractors());
+    all.extend(sbom::extractors());
     all
 }

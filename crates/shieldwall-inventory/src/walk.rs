@@ -215,11 +215,14 @@ fn visit_file(path: &Path, options: &WalkOptions, sink: &(dyn Fn(WalkEvent) + Sy
         bytes: &bytes,
     };
     match extractor.extract(&input) {
-        Ok(extraction) => sink(WalkEvent::Extracted {
-            extractor: extractor.id(),
-            path: shown,
-            extraction,
-        }),
+        Ok(mut extraction) => {
+            crate::mark_cached(path, &shown, &mut extraction);
+            sink(WalkEvent::Extracted {
+                extractor: extractor.id(),
+                path: shown,
+                extraction,
+            });
+        }
         Err(error) => sink(WalkEvent::Failed {
             extractor: extractor.id(),
             error,

@@ -75,6 +75,27 @@ fn headers(text: &str) -> Vec<Header<'_>> {
     out
 }
 
+/// The `Name` and `Version` headers of a core metadata text (`METADATA`,
+/// `PKG-INFO`), with the 1-based line of `Name`. The error is the line,
+/// when known, and a lowercase message.
+pub(crate) fn core_identity(
+    text: &str,
+) -> Result<(String, String, u32), (Option<u32>, &'static str)> {
+    let headers = headers(text);
+    let find = |key: &str| {
+        headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(key) && !h.value.is_empty())
+    };
+    let Some(name) = find("Name") else {
+        return Err((None, "core metadata has no Name header"));
+    };
+    let Some(version) = find("Version") else {
+        return Err((Some(name.line), "core metadata has no Version header"));
+    };
+    Ok((name.value.clone(), version.value.clone(), name.line))
+}
+
 impl Extractor for Installed {
     fn id(&self) -> &'static str {
         "python/installed"
@@ -82,28 +103,10 @@ impl Extractor for Installed {
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
         let text = decode(input)?;
-        let headers = headers(&text);
-        let find = |key: &str| {
-            headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case(key) && !h.value.is_empty())
-        };
-        let Some(name) = find("Name") else {
-            return Err(ExtractError::malformed(
-                input,
-                None,
-                "core metadata has no Name header",
-            ));
-        };
-        let Some(version) = find("Version") else {
-            return Err(ExtractError::malformed(
-                input,
-                Some(name.line),
-                "core metadata has no Version header",
-            ));
-        };
-        let mut found = Found::new(name.value.clone(), version.value.clone());
-        found.line = Some(name.line);
+        let (name, version, line) = core_identity(&text)
+            .map_err(|(line, msg)| ExtractError::malformed(input, line, msg))?;
+        let mut found = Found::new(name, version);
+        found.line = Some(line);
         found.notes = sibling_notes(input.path);
         if let Some((notes, hash)) = direct_url(input.path) {
             found.notes.extend(notes);

@@ -34,6 +34,9 @@ mod uv_lock;
 
 use std::path::Path;
 
+pub(crate) use installed::core_identity;
+pub(crate) use text::decode_bytes;
+
 use crate::{Detected, Extractor};
 
 static REQUIREMENTS: requirements::Requirements = requirements::Requirements;
