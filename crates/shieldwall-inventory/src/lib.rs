@@ -20,6 +20,7 @@ mod npm;
 mod python;
 mod sbom;
 mod walk;
+mod yaml_depth;
 
 use std::path::Path;
 

@@ -23,6 +23,8 @@ use std::collections::{HashMap, HashSet};
 use shieldwall_core::EvidenceKind;
 use yaml_rust2::{Yaml, YamlLoader};
 
+use crate::yaml_depth::{MAX_DEPTH, too_deep};
+
 use super::common::{Note, Source, npm_ref, split_descriptor, text};
 use crate::{ExtractError, Extraction, Extractor, FileInput, Problem};
 
@@ -49,47 +51,6 @@ pub(crate) static PNPM_HIDDEN_LOCK: PnpmLock = PnpmLock {
     kind: EvidenceKind::Installed,
     id: "npm/pnpm-hidden-lock",
 };
-
-/// The deepest nesting accepted before YAML parsing. pnpm lockfiles nest
-/// a handful of levels; the YAML parser recurses per level and would
-/// exhaust the stack on hostile input nested thousands deep.
-const MAX_DEPTH: usize = 128;
-
-/// The first line whose nesting estimate (indentation + compact `- `
-/// sequence starts + open flow brackets) exceeds [`MAX_DEPTH`]. The
-/// estimate is never below the real depth.
-fn too_deep(text: &str) -> Option<u32> {
-    let mut flow: usize = 0;
-    for (index, line) in text.lines().enumerate() {
-        let rest = line.trim_start();
-        let indent = line.len() - rest.len();
-        let mut dashes = 0;
-        let mut tail = rest;
-        while let Some(after) = tail
-            .strip_prefix('-')
-            .filter(|a| a.is_empty() || a.starts_with([' ', '\t']))
-        {
-            dashes += 1;
-            tail = after.trim_start();
-        }
-        let mut quote: Option<char> = None;
-        for c in tail.chars() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '#') => break,
-                (None, '[' | '{') => flow += 1,
-                (None, ']' | '}') => flow = flow.saturating_sub(1),
-                _ => {}
-            }
-        }
-        if indent + dashes + flow > MAX_DEPTH {
-            return Some(u32::try_from(index + 1).unwrap_or(u32::MAX));
-        }
-    }
-    None
-}
 
 /// Dependency groups of an importer (or of a single-project document root).
 const GROUPS: [(&str, Option<&str>); 5] = [

@@ -10,6 +10,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+
+use crate::yaml_depth::{MAX_DEPTH, too_deep};
 use yaml_rust2::scanner::Marker;
 
 use super::requirements::Reader;
@@ -108,6 +110,13 @@ impl Extractor for CondaEnvironment {
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
         let text = decode(input)?;
+        if let Some(line) = too_deep(&text) {
+            return Err(ExtractError::malformed(
+                input,
+                Some(line),
+                format!("yaml nests deeper than {MAX_DEPTH} levels"),
+            ));
+        }
         let mut items = PipItems::default();
         Parser::new_from_str(&text)
             .load(&mut items, true)
