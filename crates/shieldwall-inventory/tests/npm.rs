@@ -475,12 +475,7 @@ fn no_panics_on_junk() {
         b"a:\n ".repeat(20_000),
         [b"a = ".as_slice(), &b"[".repeat(100_000)].concat(),
         [b"a = ".as_slice(), &b"{b=".repeat(50_000)].concat(),
-        b"[a]\n"
-            .repeat(1)
-            .into_iter()
-            .chain(b"x.".repeat(50_000))
-            .chain(b"y = 1".iter().copied())
-            .collect(),
+        [b"[a]\n".as_slice(), &b"x.".repeat(50_000), b"y = 1"].concat(),
         b"\"".to_vec(),
         b"const RAW_RUNTIME_STATE = '\\".to_vec(),
         b"const RAW_RUNTIME_STATE = '\\u12'".to_vec(),
