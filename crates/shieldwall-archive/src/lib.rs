@@ -314,6 +314,23 @@ pub enum ArchiveError {
     },
 }
 
+impl ArchiveError {
+    /// The message without the archive's name, for callers that print the
+    /// name themselves (`truncated tar.gz archive`).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Corrupt {
+                format, message, ..
+            } => format!("corrupt {format} archive: {message}"),
+            Self::Truncated { format, .. } => format!("truncated {format} archive"),
+            Self::LimitExceeded { limit, value, .. } => {
+                format!("{limit} limit of {value} reached, the rest of the archive was not read")
+            }
+            Self::Io { message, .. } => format!("read error: {message}"),
+        }
+    }
+}
+
 /// What a read found.
 #[derive(Clone, Debug, Default)]
 pub struct ArchiveRead {

@@ -199,8 +199,21 @@ pub(crate) fn io_error(
     }
 }
 
-/// `Invalid checksum` → `invalid checksum`; all-caps words are kept.
+/// Longest message kept from an underlying error: tar errors quote the
+/// damaged header, which can be junk.
+const MAX_MESSAGE_CHARS: usize = 160;
+
+/// `Invalid checksum` → `invalid checksum` (all-caps words are kept), cut
+/// to [`MAX_MESSAGE_CHARS`] on one line.
 pub(crate) fn lowercase(text: &str) -> String {
+    let mut text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_MESSAGE_CHARS)
+        .collect();
+    if text.chars().count() == MAX_MESSAGE_CHARS {
+        text.push('…');
+    }
     let mut chars = text.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if first.is_uppercase() && !second.is_uppercase() => {
@@ -209,6 +222,6 @@ pub(crate) fn lowercase(text: &str) -> String {
             out.push_str(chars.as_str());
             out
         }
-        _ => text.to_owned(),
+        _ => text,
     }
 }

@@ -14,6 +14,7 @@
 //! assert!(classify(Path::new("README.md")).is_none());
 //! ```
 
+mod artifact;
 mod extractor;
 mod npm;
 mod python;
@@ -49,12 +50,15 @@ impl std::fmt::Debug for Detected {
 /// no extractor wants.
 pub fn classify(path: &Path) -> Option<Detected> {
     let file_name = path.file_name()?.to_str()?;
-    npm::classify(path, file_name).or_else(|| python::classify(path, file_name))
+    npm::classify(path, file_name)
+        .or_else(|| python::classify(path, file_name))
+        .or_else(|| artifact::classify(path, file_name))
 }
 
 /// Every extractor, for documentation and tests.
 pub fn extractors() -> Vec<&'static dyn Extractor> {
     let mut all = npm::extractors();
     all.extend(python::extractors());
+    all.extend(artifact::extractors());
     all
 }

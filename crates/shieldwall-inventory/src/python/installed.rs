@@ -81,29 +81,7 @@ impl Extractor for Installed {
     }
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
-        let text = decode(input)?;
-        let headers = headers(&text);
-        let find = |key: &str| {
-            headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case(key) && !h.value.is_empty())
-        };
-        let Some(name) = find("Name") else {
-            return Err(ExtractError::malformed(
-                input,
-                None,
-                "core metadata has no Name header",
-            ));
-        };
-        let Some(version) = find("Version") else {
-            return Err(ExtractError::malformed(
-                input,
-                Some(name.line),
-                "core metadata has no Version header",
-            ));
-        };
-        let mut found = Found::new(name.value.clone(), version.value.clone());
-        found.line = Some(name.line);
+        let mut found = core_metadata(input)?;
         found.notes = sibling_notes(input.path);
         if let Some((notes, hash)) = direct_url(input.path) {
             found.notes.extend(notes);
@@ -114,6 +92,36 @@ impl Extractor for Installed {
             .push(found.into_ref(input.display, EvidenceKind::Installed));
         Ok(out)
     }
+}
+
+/// The `Name:` and `Version:` of a core metadata file (`METADATA`,
+/// `PKG-INFO`), with the line of the name; also used for the metadata
+/// inside wheels, eggs and sdists.
+pub(crate) fn core_metadata(input: &FileInput<'_>) -> Result<Found, ExtractError> {
+    let text = decode(input)?;
+    let headers = headers(&text);
+    let find = |key: &str| {
+        headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(key) && !h.value.is_empty())
+    };
+    let Some(name) = find("Name") else {
+        return Err(ExtractError::malformed(
+            input,
+            None,
+            "core metadata has no Name header",
+        ));
+    };
+    let Some(version) = find("Version") else {
+        return Err(ExtractError::malformed(
+            input,
+            Some(name.line),
+            "core metadata has no Version header",
+        ));
+    };
+    let mut found = Found::new(name.value.clone(), version.value.clone());
+    found.line = Some(name.line);
+    Ok(found)
 }
 
 fn read_sibling(path: &Path) -> Option<String> {
