@@ -452,5 +452,41 @@ pub fn visit_stream<R: Read>(
     }
 }
 
+/// One regular file of an uncompressed tar, located for random access.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The normalized path.
+    pub path: String,
+    /// Where its data starts, from the start of the archive.
+    pub offset: u64,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The listing [`index_tar`] gives.
+#[derive(Clone, Debug, Default)]
+pub struct TarIndex {
+    /// The regular files, in archive order (a duplicated path appears once
+    /// per entry; the last one wins when extracting).
+    pub files: Vec<IndexEntry>,
+    /// Suspicious entries, links among them; at most [`MAX_ISSUES`].
+    pub issues: Vec<ArchiveIssue>,
+    /// Issues past [`MAX_ISSUES`] that were counted but not kept.
+    pub issues_dropped: u64,
+    /// Entries visited.
+    pub entries: u64,
+    /// Why the listing stopped early; the files before it are kept.
+    pub error: Option<ArchiveError>,
+}
+
+/// Lists the regular files of a seekable, uncompressed tar (an image
+/// archive on disk) without reading their data, so that a caller can then
+/// read the few members it needs by offset. Only
+/// [`Limits::max_entries`] applies; a peek at the first entries is a call
+/// with a small limit (and an [`ArchiveError::LimitExceeded`] error).
+pub fn index_tar<R: Read + Seek>(reader: R, archive: &str, limits: &Limits) -> TarIndex {
+    tar_read::index(reader, archive, limits)
+}
+
 #[cfg(test)]
 mod tests;

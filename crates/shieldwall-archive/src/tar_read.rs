@@ -225,3 +225,78 @@ pub(crate) fn lowercase(text: &str) -> String {
         _ => text,
     }
 }
+
+/// Lists the regular files of a seekable, uncompressed tar archive with
+/// where their data starts, skipping over the data itself.
+pub(crate) fn index<R: Read + io::Seek>(
+    reader: R,
+    archive: &str,
+    limits: &Limits,
+) -> crate::TarIndex {
+    let mut out = crate::TarIndex::default();
+    let mut tar = tar::Archive::new(reader);
+    let entries = match tar.entries_with_seek() {
+        Ok(entries) => entries,
+        Err(e) => {
+            out.error = Some(io_error(archive, Format::Tar, &e, None));
+            return out;
+        }
+    };
+    let mut visit = Visit::default();
+    let mut seen = HashSet::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.error = Some(io_error(archive, Format::Tar, &e, None));
+                break;
+            }
+        };
+        visit.entries += 1;
+        if visit.entries > limits.max_entries {
+            out.error = Some(ArchiveError::LimitExceeded {
+                archive: archive.to_owned(),
+                limit: Limit::Entries,
+                value: limits.max_entries,
+            });
+            break;
+        }
+        let entry_type = entry.header().entry_type();
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let path = match normalize(&raw) {
+            Ok(path) => path,
+            Err(kind) => {
+                if !is_root(&raw) {
+                    visit.issue(raw, kind);
+                }
+                continue;
+            }
+        };
+        let target = entry
+            .link_name_bytes()
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .unwrap_or_default();
+        match entry_type {
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                if !seen.insert(path.clone()) {
+                    visit.issue(path.clone(), IssueKind::Duplicate);
+                }
+                out.files.push(crate::IndexEntry {
+                    path,
+                    offset: entry.raw_file_position(),
+                    size: entry.size(),
+                });
+            }
+            EntryType::Symlink => visit.issue(path, IssueKind::Symlink { target }),
+            EntryType::Link => visit.issue(path, IssueKind::Hardlink { target }),
+            EntryType::Char | EntryType::Block | EntryType::Fifo => {
+                visit.issue(path, IssueKind::SpecialFile);
+            }
+            _ => {}
+        }
+    }
+    out.entries = visit.entries;
+    out.issues = visit.issues;
+    out.issues_dropped = visit.issues_dropped;
+    out
+}

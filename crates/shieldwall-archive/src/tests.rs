@@ -354,3 +354,28 @@ fn formats_from_names() {
     assert_eq!(Format::from_file_name("image.tar"), Some(Format::Tar));
     assert_eq!(Format::from_file_name("a.txt"), None);
 }
+
+#[test]
+fn index_locates_members() {
+    let tar = tar_with(&[("manifest.json", b"[1]"), ("blobs/sha256/ab", b"layer")]);
+    let index = index_tar(Cursor::new(&tar), "image.tar", &Limits::default());
+    assert!(index.error.is_none());
+    let paths: Vec<&str> = index.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["manifest.json", "blobs/sha256/ab"]);
+    let second = &index.files[1];
+    let start = usize::try_from(second.offset).unwrap();
+    assert_eq!(&tar[start..start + 5], b"layer");
+    let peek = index_tar(
+        Cursor::new(&tar),
+        "image.tar",
+        &Limits {
+            max_entries: 1,
+            ..Limits::default()
+        },
+    );
+    assert_eq!(peek.files.len(), 1);
+    assert!(matches!(
+        peek.error,
+        Some(ArchiveError::LimitExceeded { .. })
+    ));
+}

@@ -16,6 +16,7 @@
 
 mod artifact;
 mod extractor;
+mod image;
 mod npm;
 mod python;
 mod walk;
@@ -33,6 +34,11 @@ pub enum Detected {
     /// A package format shieldwall recognizes but does not read; the text
     /// says why and what to do instead.
     NotCovered(&'static str),
+    /// A possible container image: a `*.tar` archive, or the `oci-layout`
+    /// file of an OCI image layout directory. [`walk`] streams it layer by
+    /// layer instead of reading it whole; a `.tar` that turns out not to
+    /// be an image gives nothing.
+    Image,
 }
 
 impl std::fmt::Debug for Detected {
@@ -40,6 +46,7 @@ impl std::fmt::Debug for Detected {
         match self {
             Self::Extract(e) => write!(f, "Extract({})", e.id()),
             Self::NotCovered(reason) => write!(f, "NotCovered({reason:?})"),
+            Self::Image => f.write_str("Image"),
         }
     }
 }
@@ -53,6 +60,7 @@ pub fn classify(path: &Path) -> Option<Detected> {
     npm::classify(path, file_name)
         .or_else(|| python::classify(path, file_name))
         .or_else(|| artifact::classify(path, file_name))
+        .or_else(|| image::classify(path, file_name))
 }
 
 /// Every extractor, for documentation and tests.

@@ -142,6 +142,7 @@ mod tests {
         match classify(p, p.file_name()?.to_str()?)? {
             Detected::Extract(e) => Some(e.id()),
             Detected::NotCovered(_) => Some("not-covered"),
+            Detected::Image => Some("image"),
         }
     }
 
