@@ -91,7 +91,9 @@ pub(crate) fn classify(_path: &Path, file_name: &str) -> Option<Detected> {
 
 /// Where the image's files are read from.
 enum Source {
-    /// An image archive: members located by offset.
+    /// An image archive: members located by offset; links map to their
+    /// target (relative to the link's directory, or from the archive root
+    /// when it starts with `/`).
     Tar {
         file: PathBuf,
         members: HashMap<String, (u64, u64)>,
@@ -113,8 +115,8 @@ impl Source {
                 }
                 let target = links.get(&member)?;
                 let base = member.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-                let joined = if target.starts_with('/') {
-                    target.clone()
+                let joined = if let Some(rooted) = target.strip_prefix('/') {
+                    rooted.to_owned()
                 } else {
                     format!("{base}/{target}")
                 };
@@ -381,9 +383,10 @@ fn open_tar(path: &Path, shown: &str) -> Result<Option<Source>, String> {
         .issues
         .iter()
         .filter_map(|i| match &i.kind {
-            IssueKind::Symlink { target } | IssueKind::Hardlink { target } => {
-                Some((i.path.clone(), target.clone()))
-            }
+            // A symbolic link's target is relative to its directory, a
+            // hard link's to the archive root.
+            IssueKind::Symlink { target } => Some((i.path.clone(), target.clone())),
+            IssueKind::Hardlink { target } => Some((i.path.clone(), format!("/{target}"))),
             _ => None,
         })
         .collect();
