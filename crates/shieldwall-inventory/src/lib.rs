@@ -14,8 +14,10 @@
 //! assert!(classify(Path::new("README.md")).is_none());
 //! ```
 
+mod artifact;
 mod cache;
 mod extractor;
+mod image;
 mod npm;
 mod python;
 mod sbom;
@@ -36,6 +38,11 @@ pub enum Detected {
     /// A package format shieldwall recognizes but does not read; the text
     /// says why and what to do instead.
     NotCovered(&'static str),
+    /// A possible container image: a `*.tar` archive, or the `oci-layout`
+    /// file of an OCI image layout directory. [`walk`] streams it layer by
+    /// layer instead of reading it whole; a `.tar` that turns out not to
+    /// be an image gives nothing.
+    Image,
 }
 
 impl std::fmt::Debug for Detected {
@@ -43,6 +50,7 @@ impl std::fmt::Debug for Detected {
         match self {
             Self::Extract(e) => write!(f, "Extract({})", e.id()),
             Self::NotCovered(reason) => write!(f, "NotCovered({reason:?})"),
+            Self::Image => f.write_str("Image"),
         }
     }
 }
@@ -59,6 +67,8 @@ pub fn classify(path: &Path) -> Option<Detected> {
     npm::classify(path, file_name)
         .or_else(|| python::classify(path, file_name))
         .or_else(|| sbom::classify(path, file_name))
+        .or_else(|| artifact::classify(path, file_name))
+        .or_else(|| image::classify(path, file_name))
 }
 
 /// Every extractor, for documentation and tests.
@@ -67,5 +77,6 @@ pub fn extractors() -> Vec<&'static dyn Extractor> {
     all.extend(python::extractors());
     all.extend(cache::extractors());
     all.extend(sbom::extractors());
+    all.extend(artifact::extractors());
     all
 }

@@ -181,6 +181,11 @@ fn visit_file(path: &Path, options: &WalkOptions, sink: &(dyn Fn(WalkEvent) + Sy
             return;
         }
         Detected::Extract(extractor) => extractor,
+        Detected::Image => {
+            // Images can be gigabytes: streamed, never read whole.
+            crate::image::scan(path, &shown, sink);
+            return;
+        }
     };
     match fs::metadata(path) {
         Ok(meta) if meta.len() > options.max_file_size => {

@@ -97,6 +97,7 @@ fn run(rel: &str) -> (FileResult, Vec<PackageRef>) {
     match classify(path) {
         None => {}
         Some(Detected::NotCovered(why)) => result.detected = format!("not covered: {why}"),
+        Some(Detected::Image) => result.detected = "image".to_owned(),
         Some(Detected::Extract(extractor)) => {
             result.detected = extractor.id().to_owned();
             let input = FileInput {

@@ -90,6 +90,7 @@ fn case_json(case: &Path) -> Value {
         let row = match classify(&file) {
             None => json!({ "file": name, "classified": false }),
             Some(Detected::NotCovered(why)) => json!({ "file": name, "not_covered": why }),
+            Some(Detected::Image) => json!({ "file": name, "image": true }),
             Some(Detected::Extract(_)) => {
                 let (id, result) = run(&file).expect("classified");
                 match result {

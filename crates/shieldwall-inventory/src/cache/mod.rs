@@ -187,6 +187,7 @@ mod tests {
         match classify(p, p.file_name()?.to_str()?)? {
             Some(Detected::Extract(e)) => Some(e.id()),
             Some(Detected::NotCovered(_)) => Some("not-covered"),
+            Some(Detected::Image) => Some("image"),
             None => Some("claimed"),
         }
     }

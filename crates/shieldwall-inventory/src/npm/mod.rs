@@ -26,8 +26,8 @@
 //! are not package roots and are not read either.
 
 mod bun_lock;
-mod common;
-mod package_json;
+pub(crate) mod common;
+pub(crate) mod package_json;
 mod package_lock;
 mod pnpm_lock;
 mod yarn_cache;
@@ -142,6 +142,7 @@ mod tests {
         match classify(p, p.file_name()?.to_str()?)? {
             Detected::Extract(e) => Some(e.id()),
             Detected::NotCovered(_) => Some("not-covered"),
+            Detected::Image => Some("image"),
         }
     }
 

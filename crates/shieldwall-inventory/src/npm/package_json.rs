@@ -251,24 +251,11 @@ impl Extractor for InstalledPackageJson {
     }
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
-        let root = parse_json(input, "package.json")?;
         let mut out = Extraction::default();
-        let Value::Object(root) = root else {
-            return Err(ExtractError::malformed(
-                input,
-                None,
-                "package.json is not a json object",
-            ));
-        };
-        let (Some(name), Some(version)) = (
-            root.get("name").and_then(Value::as_str),
-            root.get("version").and_then(Value::as_str),
-        ) else {
+        let Some((root, name, version)) = identity(input)? else {
             return Ok(out);
         };
-        if name.trim().is_empty() || version.trim().is_empty() {
-            return Ok(out);
-        }
+        let (name, version) = (name.as_str(), version.as_str());
         let lines = KeyLines::scan(input.bytes, |path| path.len() == 1);
         let parts = components(input.path);
         let kind = if in_yarn_classic_cache(&parts) {
@@ -302,6 +289,33 @@ impl Extractor for InstalledPackageJson {
         ));
         Ok(out)
     }
+}
+
+/// A parsed `package.json` object with its `name` and `version`.
+pub(crate) type Identity = (Map<String, Value>, String, String);
+
+/// The parsed object and its `name` and `version` fields, when both are
+/// non-empty strings; also used for the `package.json` inside npm
+/// tarballs.
+pub(crate) fn identity(input: &FileInput<'_>) -> Result<Option<Identity>, ExtractError> {
+    let Value::Object(root) = parse_json(input, "package.json")? else {
+        return Err(ExtractError::malformed(
+            input,
+            None,
+            "package.json is not a json object",
+        ));
+    };
+    let (Some(name), Some(version)) = (
+        root.get("name").and_then(Value::as_str),
+        root.get("version").and_then(Value::as_str),
+    ) else {
+        return Ok(None);
+    };
+    if name.trim().is_empty() || version.trim().is_empty() {
+        return Ok(None);
+    }
+    let (name, version) = (name.to_owned(), version.to_owned());
+    Ok(Some((root, name, version)))
 }
 
 /// True for the yarn classic cache layout

@@ -102,11 +102,7 @@ impl Extractor for Installed {
     }
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
-        let text = decode(input)?;
-        let (name, version, line) = core_identity(&text)
-            .map_err(|(line, msg)| ExtractError::malformed(input, line, msg))?;
-        let mut found = Found::new(name, version);
-        found.line = Some(line);
+        let mut found = core_metadata(input)?;
         found.notes = sibling_notes(input.path);
         if let Some((notes, hash)) = direct_url(input.path) {
             found.notes.extend(notes);
@@ -117,6 +113,18 @@ impl Extractor for Installed {
             .push(found.into_ref(input.display, EvidenceKind::Installed));
         Ok(out)
     }
+}
+
+/// The `Name:` and `Version:` of a core metadata file (`METADATA`,
+/// `PKG-INFO`), with the line of the name; also used for the metadata
+/// inside wheels, eggs and sdists.
+pub(crate) fn core_metadata(input: &FileInput<'_>) -> Result<Found, ExtractError> {
+    let text = decode(input)?;
+    let (name, version, line) =
+        core_identity(&text).map_err(|(line, msg)| ExtractError::malformed(input, line, msg))?;
+    let mut found = Found::new(name, version);
+    found.line = Some(line);
+    Ok(found)
 }
 
 fn read_sibling(path: &Path) -> Option<String> {

@@ -18,7 +18,7 @@
 //! normalization is the matcher's job.
 
 mod conda_env;
-mod installed;
+pub(crate) mod installed;
 mod pdm_lock;
 mod pipfile;
 mod pipfile_lock;
@@ -28,7 +28,7 @@ mod pyproject;
 mod requirements;
 mod setup_cfg;
 mod spec;
-mod text;
+pub(crate) mod text;
 mod tomldoc;
 mod uv_lock;
 

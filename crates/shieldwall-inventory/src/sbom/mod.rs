@@ -291,6 +291,7 @@ mod tests {
         match classify(Path::new(name), Path::new(name).file_name()?.to_str()?)? {
             Detected::Extract(e) => Some(e.id()),
             Detected::NotCovered(_) => Some("not-covered"),
+            Detected::Image => Some("image"),
         }
     }
 

@@ -99,6 +99,7 @@ pub fn run(root: &Path, rel: &str, bytes: &[u8]) -> FileResult {
     match classify(Path::new(rel)) {
         None => {}
         Some(Detected::NotCovered(why)) => result.detected = format!("not covered: {why}"),
+        Some(Detected::Image) => result.detected = "container image".to_owned(),
         Some(Detected::Extract(extractor)) => {
             result.detected = extractor.id().to_owned();
             let input = FileInput {

@@ -2,4 +2,5 @@
 
 mod common;
 mod db;
+mod images;
 mod scan;
