@@ -1,0 +1,3 @@
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| shieldwall_fuzz::extract_as("dist/demo-1.0-py3-none-any.whl", data));
