@@ -146,7 +146,9 @@ pub(crate) fn parse_pep508(text: &str) -> Result<(Found, EvidenceKind), String> 
     // those first, and a panic that still slips through is a parse error.
     let parsed = std::panic::catch_unwind(|| pep508_rs::Requirement::<VerbatimUrl>::from_str(text))
         .map_err(|_| "requirement cannot be parsed".to_owned())?
-        .map_err(|e| first_line(&e.to_string()))?;
+        // Only the error's message: its full rendering slices the input at
+        // byte offsets and panics inside a multi-byte character.
+        .map_err(|e| first_line(&e.message.to_string()))?;
     let name = leading_name(text);
     let name = if name.is_empty() {
         parsed.name.to_string()
