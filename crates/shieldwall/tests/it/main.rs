@@ -2,5 +2,6 @@
 
 mod common;
 mod db;
+mod docs;
 mod images;
 mod scan;
