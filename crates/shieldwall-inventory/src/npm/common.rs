@@ -2,8 +2,12 @@
 //! lowercase error messages, key-line lookup for JSON files, npm name and
 //! spec splitting, and location notes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path};
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 use serde_json::Value;
 use shieldwall_core::{Ecosystem, EvidenceKind, Location, PackageRef};
@@ -242,6 +246,14 @@ pub(crate) fn npm_alias(spec: &str) -> Option<(&str, &str)> {
     Some((name, range.unwrap_or("")))
 }
 
+/// Finds `codeload.github.com` (git tarballs) in a lowercase spec.
+static CODELOAD: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("codeload.github.com"));
+
+/// Finds `/-/` (the tarball directory of registry URLs) in a lowercase spec.
+static REGISTRY_PATH: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new("/-/"));
+
 /// Where a dependency spec or `resolved` value says the package came from
 /// when that is not a registry version: `git source`, `file source`,
 /// `tarball source`, or `link` for local directories (which are no
@@ -265,7 +277,12 @@ impl Source {
     /// Classifies a spec (`^1.0.0`, `github:org/repo`, `file:../x`, …).
     pub(crate) fn of_spec(spec: &str) -> Self {
         let s = spec.trim();
-        let lower = s.to_ascii_lowercase();
+        // Most specs hold no capitals: no copy is needed to compare them.
+        let lower: Cow<'_, str> = if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        };
         if ["link:", "workspace:", "portal:", "root:"]
             .iter()
             .any(|p| lower.starts_with(p))
@@ -275,6 +292,8 @@ impl Source {
         if lower.starts_with("file:") {
             return Self::File;
         }
+        // Both `#` patterns below need a `#`; most specs have none.
+        let has_hash = memchr::memchr(b'#', lower.as_bytes()).is_some();
         if [
             "git+",
             "git:",
@@ -286,15 +305,14 @@ impl Source {
         ]
         .iter()
         .any(|p| lower.starts_with(p))
-            || lower.contains(".git#")
-            || lower.ends_with(".git")
-            || lower.contains("codeload.github.com")
-            || lower.contains("#commit=")
+            || ((has_hash && lower.contains(".git#")) || lower.ends_with(".git"))
+            || CODELOAD.find(lower.as_bytes()).is_some()
+            || (has_hash && lower.contains("#commit="))
         {
             return Self::Git;
         }
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            return if lower.contains("/-/") {
+            return if REGISTRY_PATH.find(lower.as_bytes()).is_some() {
                 Self::Registry
             } else {
                 Self::Tarball
@@ -389,9 +407,16 @@ pub(crate) fn under_node_modules(parts: &[String]) -> bool {
 /// The package name that the last `node_modules/` segment of a lockfile
 /// key or install path names: `node_modules/a/node_modules/@s/b` → `@s/b`.
 pub(crate) fn name_after_last_node_modules(key: &str) -> Option<&str> {
-    let tail = match key.rfind("node_modules/") {
-        Some(at) => &key[at + "node_modules/".len()..],
-        None => return None,
+    const SEGMENT: &str = "node_modules/";
+    // The last `n` that starts the segment: cheaper than a substring
+    // search, as the segment's only `n` is its first byte.
+    let mut end = key.len();
+    let tail = loop {
+        let at = memchr::memrchr(b'n', key.as_bytes().get(..end)?)?;
+        if let Some(tail) = key.get(at..).and_then(|k| k.strip_prefix(SEGMENT)) {
+            break tail;
+        }
+        end = at;
     };
     let tail = tail.trim_end_matches('/');
     if tail.is_empty() { None } else { Some(tail) }

@@ -103,12 +103,12 @@ impl Extractor for PnpmLock {
                     ));
                 }
             }
-            let Some(major) = lockfile_major(&doc["lockfileVersion"]) else {
+            let Some(major) = lockfile_major(at(doc, "lockfileVersion")) else {
                 continue;
             };
             any_lockfile = true;
             if major > NEWEST_KNOWN_MAJOR {
-                let has_packages = matches!(doc["packages"], Yaml::Hash(_));
+                let has_packages = matches!(at(doc, "packages"), Yaml::Hash(_));
                 if !has_packages {
                     return Err(ExtractError::unsupported(
                         input,
@@ -122,7 +122,7 @@ impl Extractor for PnpmLock {
                     ),
                 });
             }
-            self.read_document(input, doc, major, &lines.for_doc(index), &mut out);
+            self.read_document(input, doc, major, lines.for_doc(index), &mut out);
         }
         if !any_lockfile && !docs.iter().all(|d| matches!(d, Yaml::Null)) {
             return Err(ExtractError::malformed(
@@ -141,7 +141,7 @@ impl PnpmLock {
         input: &FileInput<'_>,
         doc: &Yaml,
         major: u64,
-        lines: &HashMap<(String, String), u32>,
+        lines: Option<&DocLines<'_>>,
         out: &mut Extraction,
     ) {
         let deps = importer_deps(doc, major);
@@ -162,14 +162,14 @@ impl PnpmLock {
         }
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for section in ["packages", "snapshots"] {
-            let Yaml::Hash(entries) = &doc[section] else {
+            let Yaml::Hash(entries) = at(doc, section) else {
                 continue;
             };
             for (key, entry) in entries {
                 let Some(key) = key.as_str() else {
                     continue;
                 };
-                let line = lines.get(&(section.to_owned(), key.to_owned())).copied();
+                let line = lines.and_then(|l| l.get(section, key));
                 let Some((name, version, source)) = resolve_entry(key, entry, major) else {
                     continue;
                 };
@@ -205,7 +205,7 @@ impl PnpmLock {
                 if let Some(src) = source.note() {
                     note.add(src);
                 }
-                let hash = entry["resolution"]["integrity"].as_str();
+                let hash = at(at(entry, "resolution"), "integrity").as_str();
                 out.packages.push(npm_ref(
                     input,
                     self.kind,
@@ -243,13 +243,29 @@ impl PnpmLock {
     }
 }
 
+/// The value [`Yaml::BadValue`] stands for a missing key.
+static BAD_VALUE: Yaml = Yaml::BadValue;
+
+/// `value[key]`, as yaml-rust2's `Index` gives it, without copying the key
+/// into a [`Yaml::String`] for small mappings (entries, importers, the
+/// document root), which are searched in order instead.
+fn at<'a>(value: &'a Yaml, key: &str) -> &'a Yaml {
+    match value {
+        Yaml::Hash(map) if map.len() <= 16 => map
+            .iter()
+            .find_map(|(k, v)| matches!(k, Yaml::String(s) if s == key).then_some(v))
+            .unwrap_or(&BAD_VALUE),
+        _ => &value[key],
+    }
+}
+
 fn note_has(note: &Note, part: &str) -> bool {
     note.build()
         .is_some_and(|n| n.split(", ").any(|p| p == part))
 }
 
 fn flag(entry: &Yaml, key: &str) -> bool {
-    entry[key].as_bool().unwrap_or(false)
+    at(entry, key).as_bool().unwrap_or(false)
 }
 
 /// `lockfileVersion` as its major number (`5.4`, `'6.0'`, `'9.0'`, `5`).
@@ -265,27 +281,27 @@ fn lockfile_major(v: &Yaml) -> Option<u64> {
 /// Name, version and source of a `packages`/`snapshots` entry.
 fn resolve_entry(key: &str, entry: &Yaml, major: u64) -> Option<(String, Option<String>, Source)> {
     let (key_name, key_version) = parse_key(key, major);
-    let name = entry["name"]
+    let name = at(entry, "name")
         .as_str()
         .map(str::to_owned)
         .or(key_name)
         .filter(|n| !n.is_empty())?;
-    let resolution = &entry["resolution"];
-    let source = if resolution["directory"].as_str().is_some() {
+    let resolution = at(entry, "resolution");
+    let source = if at(resolution, "directory").as_str().is_some() {
         Source::Local
-    } else if resolution["type"].as_str() == Some("git") {
+    } else if at(resolution, "type").as_str() == Some("git") {
         Source::Git
-    } else if let Some(tarball) = resolution["tarball"].as_str() {
+    } else if let Some(tarball) = at(resolution, "tarball").as_str() {
         Source::of_spec(tarball)
     } else {
         key_version
             .as_deref()
             .map_or(Source::Registry, Source::of_spec)
     };
-    let version = entry["version"]
+    let version = at(entry, "version")
         .as_str()
         .map(str::to_owned)
-        .or_else(|| match &entry["version"] {
+        .or_else(|| match at(entry, "version") {
             Yaml::Real(s) => Some(s.clone()),
             _ => None,
         })
@@ -324,13 +340,13 @@ fn parse_key(key: &str, major: u64) -> (Option<String>, Option<String>) {
 /// Resolved dependencies of every importer and of the document root.
 fn importer_deps(doc: &Yaml, major: u64) -> Vec<ImporterDep> {
     let mut holders: Vec<&Yaml> = vec![doc];
-    if let Yaml::Hash(importers) = &doc["importers"] {
+    if let Yaml::Hash(importers) = at(doc, "importers") {
         holders.extend(importers.values());
     }
     let mut deps = Vec::new();
     for holder in holders {
         for (group, group_note) in GROUPS {
-            let Yaml::Hash(map) = &holder[group] else {
+            let Yaml::Hash(map) = at(holder, group) else {
                 continue;
             };
             for (dep_name, value) in map {
@@ -339,7 +355,7 @@ fn importer_deps(doc: &Yaml, major: u64) -> Vec<ImporterDep> {
                 };
                 let raw = match value {
                     Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                    Yaml::Hash(_) => match &value["version"] {
+                    Yaml::Hash(_) => match at(value, "version") {
                         Yaml::String(s) | Yaml::Real(s) => s.clone(),
                         _ => continue,
                     },
@@ -401,24 +417,42 @@ fn importer_dep(
 
 /// Lines of second-level keys (`packages:` / `snapshots:` children), per
 /// document, found by scanning the text.
-struct KeyLines {
-    docs: Vec<HashMap<(String, String), u32>>,
+struct KeyLines<'t> {
+    docs: Vec<DocLines<'t>>,
 }
 
-impl KeyLines {
-    fn scan(text: &str) -> Self {
-        let mut docs = vec![HashMap::new()];
+/// The key lines of one document: the first line of each key.
+#[derive(Default)]
+struct DocLines<'t> {
+    packages: HashMap<&'t str, u32>,
+    snapshots: HashMap<&'t str, u32>,
+}
+
+impl DocLines<'_> {
+    /// The line of `key` in `section` (`packages` or `snapshots`).
+    fn get(&self, section: &str, key: &str) -> Option<u32> {
+        match section {
+            "packages" => self.packages.get(key).copied(),
+            "snapshots" => self.snapshots.get(key).copied(),
+            _ => None,
+        }
+    }
+}
+
+impl<'t> KeyLines<'t> {
+    fn scan(text: &'t str) -> Self {
+        let mut docs = vec![DocLines::default()];
         let mut content_seen = false;
-        let mut section = String::new();
+        let mut section: &str = "";
         for (index, raw) in text.lines().enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             let line = raw.trim_end_matches('\r');
             if line.starts_with("---") {
                 if content_seen {
-                    docs.push(HashMap::new());
+                    docs.push(DocLines::default());
                     content_seen = false;
                 }
-                section.clear();
+                section = "";
                 continue;
             }
             let trimmed = line.trim();
@@ -430,33 +464,37 @@ impl KeyLines {
             if indent == 0 {
                 section = key_of(trimmed).unwrap_or_default();
             } else if indent == 2
-                && (section == "packages" || section == "snapshots")
-                && let Some(key) = key_of(trimmed)
                 && let Some(doc) = docs.last_mut()
+                && let Some(map) = match section {
+                    "packages" => Some(&mut doc.packages),
+                    "snapshots" => Some(&mut doc.snapshots),
+                    _ => None,
+                }
+                && let Some(key) = key_of(trimmed)
             {
-                doc.entry((section.clone(), key)).or_insert(line_no);
+                map.entry(key).or_insert(line_no);
             }
         }
         Self { docs }
     }
 
-    fn for_doc(&self, index: usize) -> HashMap<(String, String), u32> {
-        self.docs.get(index).cloned().unwrap_or_default()
+    fn for_doc(&self, index: usize) -> Option<&DocLines<'t>> {
+        self.docs.get(index)
     }
 }
 
 /// The key of a `key:` or `key: value` line, unquoted.
-fn key_of(line: &str) -> Option<String> {
+fn key_of(line: &str) -> Option<&str> {
     for q in ['\'', '"'] {
         if let Some(rest) = line.strip_prefix(q) {
             let end = rest.find(q)?;
-            return Some(rest[..end].to_owned());
+            return Some(&rest[..end]);
         }
     }
     if let Some(key) = line.strip_suffix(':') {
-        return Some(key.to_owned());
+        return Some(key);
     }
-    line.split_once(": ").map(|(k, _)| k.to_owned())
+    line.split_once(": ").map(|(k, _)| k)
 }
 
 #[cfg(test)]
@@ -495,8 +533,8 @@ mod tests {
 
     #[test]
     fn yaml_key_lines() {
-        assert_eq!(key_of("'@a/b@1.0.0':"), Some("@a/b@1.0.0".to_owned()));
-        assert_eq!(key_of("acorn@8.8.0: {}"), Some("acorn@8.8.0".to_owned()));
-        assert_eq!(key_of("/acorn/8.8.0:"), Some("/acorn/8.8.0".to_owned()));
+        assert_eq!(key_of("'@a/b@1.0.0':"), Some("@a/b@1.0.0"));
+        assert_eq!(key_of("acorn@8.8.0: {}"), Some("acorn@8.8.0"));
+        assert_eq!(key_of("/acorn/8.8.0:"), Some("/acorn/8.8.0"));
     }
 }

@@ -30,15 +30,16 @@ pub(crate) struct YarnLock;
 /// The `yarn.lock` reader.
 pub(crate) static YARN_LOCK: YarnLock = YarnLock;
 
-/// One entry: its header and the body fields this reader uses.
+/// One entry: its header and the body fields this reader uses, borrowed
+/// from the text.
 #[derive(Debug, Default)]
-struct Entry {
+struct Entry<'t> {
     line: u32,
-    descriptors: Vec<String>,
-    version: Option<String>,
-    resolved: Option<String>,
-    resolution: Option<String>,
-    hash: Option<String>,
+    descriptors: Vec<&'t str>,
+    version: Option<&'t str>,
+    resolved: Option<&'t str>,
+    resolution: Option<&'t str>,
+    hash: Option<&'t str>,
 }
 
 impl Extractor for YarnLock {
@@ -99,10 +100,10 @@ impl Extractor for YarnLock {
                 }
             };
             match field {
-                "version" => entry.version = Some(value.to_owned()),
-                "resolved" => entry.resolved = Some(value.to_owned()),
-                "resolution" => entry.resolution = Some(value.to_owned()),
-                "integrity" | "checksum" => entry.hash = Some(value.to_owned()),
+                "version" => entry.version = Some(value),
+                "resolved" => entry.resolved = Some(value),
+                "resolution" => entry.resolution = Some(value),
+                "integrity" | "checksum" => entry.hash = Some(value),
                 _ => {}
             }
         }
@@ -132,10 +133,10 @@ impl Extractor for YarnLock {
 
 /// Splits a header (without its trailing `:`) into descriptors:
 /// `"a@^1", "a@^1.2"` or `"a@npm:1, a@npm:^1"` or `a@^1, a@^1.2`.
-fn split_header(header: &str) -> Vec<String> {
+fn split_header(header: &str) -> Vec<&str> {
     header
         .split(',')
-        .map(|d| unquote(d.trim()).trim().to_owned())
+        .map(|d| unquote(d.trim()).trim())
         .filter(|d| !d.is_empty())
         .collect()
 }
@@ -154,7 +155,7 @@ fn read_classic(input: &FileInput<'_>, entry: &Entry, out: &mut Extraction) {
     let Some(first) = entry.descriptors.first() else {
         return;
     };
-    let Some(version) = entry.version.as_deref() else {
+    let Some(version) = entry.version else {
         out.problems.push(Problem {
             line: Some(entry.line),
             message: format!("entry `{first}` has no version"),
@@ -172,7 +173,7 @@ fn read_classic(input: &FileInput<'_>, entry: &Entry, out: &mut Extraction) {
         None => declared,
     };
     let source = match Source::of_spec(range) {
-        Source::Registry => Source::of_spec(entry.resolved.as_deref().unwrap_or("")),
+        Source::Registry => Source::of_spec(entry.resolved.unwrap_or("")),
         other => other,
     };
     if source == Source::Local {
@@ -187,7 +188,7 @@ fn read_classic(input: &FileInput<'_>, entry: &Entry, out: &mut Extraction) {
         name,
         version,
         Some(entry.line),
-        entry.hash.as_deref(),
+        entry.hash,
         note.build(),
     ));
 }
@@ -198,11 +199,11 @@ fn read_berry(input: &FileInput<'_>, entry: &Entry, out: &mut Extraction) {
     };
     let (declared, _) = split_descriptor(first);
     // The locator: `name@reference`. Fall back to the first descriptor.
-    let locator = entry.resolution.as_deref().unwrap_or(first);
+    let locator = entry.resolution.unwrap_or(first);
     let (name, reference) = split_descriptor(locator);
     let reference = reference.unwrap_or("");
     let mut note = Note::default();
-    let mut version = entry.version.clone();
+    let mut version = entry.version.map(str::to_owned);
     if let Some(patch) = reference.strip_prefix("patch:") {
         // `patch:<inner locator, %-encoded>#<patch path>::version=…&hash=…`
         // The entry's own ident is the patched package's name.
@@ -241,7 +242,7 @@ fn read_berry(input: &FileInput<'_>, entry: &Entry, out: &mut Extraction) {
         name,
         &version,
         Some(entry.line),
-        entry.hash.as_deref(),
+        entry.hash,
         note.build(),
     ));
 }
