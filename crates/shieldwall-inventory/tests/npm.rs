@@ -3,6 +3,8 @@
 //! results of each case are one JSON snapshot. Explicit assertions cover the
 //! cases of the scanner checklist that must never regress.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,24 +15,6 @@ use shieldwall_inventory::{Detected, ExtractError, FileInput, classify, extracto
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/npm")
-}
-
-/// Every file below `dir`, hidden ones included, sorted.
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("fixture dir is readable") {
-            let path = entry.expect("fixture entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[derive(Serialize)]
@@ -127,7 +111,7 @@ fn run(rel: &str) -> (FileResult, Vec<PackageRef>) {
 
 /// Every package found in one case directory.
 fn case(name: &str) -> Vec<PackageRef> {
-    walk(&root().join(name))
+    support::files(&root().join(name))
         .iter()
         .flat_map(|p| run(&relative(p)).1)
         .collect()
@@ -160,7 +144,10 @@ fn snapshots_of_every_case() {
             .and_then(|n| n.to_str())
             .expect("case name")
             .to_owned();
-        let results: Vec<FileResult> = walk(&dir).iter().map(|p| run(&relative(p)).0).collect();
+        let results: Vec<FileResult> = support::files(&dir)
+            .iter()
+            .map(|p| run(&relative(p)).0)
+            .collect();
         insta::assert_json_snapshot!(name, results);
     }
 }
@@ -484,7 +471,7 @@ fn no_panics_on_junk() {
         b"\"@\":\n  version \"\"\n".to_vec(),
         b"lockfileVersion: 5\npackages:\n  /:\n  /@:\n  '@/':\n  /@a/b:\n".to_vec(),
     ];
-    for path in walk(&root()) {
+    for path in support::files(&root()) {
         let bytes = fs::read(&path).expect("fixture");
         for cut in [
             1,

@@ -421,6 +421,34 @@ fn flag(entry: &Map<String, Value>, key: &str) -> bool {
 /// accept as a [`Value`] too: ignored values are still parsed (numbers
 /// range-checked, strings validated) through `deserialize_any`.
 mod fast {
+    /// The visitor methods for every JSON value that is not an object: the
+    /// value is skipped (a sequence is still checked) and read as `None`.
+    macro_rules! not_an_object_is_none {
+        () => {
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                SkipVisitor(1).visit_seq(seq).map(|_| None)
+            }
+        };
+    }
+
     use std::borrow::Cow;
     use std::fmt;
 
@@ -728,27 +756,7 @@ mod fast {
             Ok(Some(root))
         }
 
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            SkipVisitor(1).visit_seq(seq).map(|_| None)
-        }
+        not_an_object_is_none!();
     }
 
     /// `lockfileVersion`: the number when it is an unsigned integer.
@@ -825,27 +833,7 @@ mod fast {
             Ok(Some(out))
         }
 
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            SkipVisitor(1).visit_seq(seq).map(|_| None)
-        }
+        not_an_object_is_none!();
     }
 
     impl<'de> de::Deserialize<'de> for Entry<'de> {
