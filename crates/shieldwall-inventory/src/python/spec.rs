@@ -80,6 +80,26 @@ fn precheck_names(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The part of a requirement handed to `pep508_rs`, whose cursor slices
+/// text at byte offsets and panics inside multi-byte characters. Names,
+/// versions and operators are ASCII by the grammar, so only a marker may
+/// hold other characters; such a marker is left out of parsing (it is
+/// still shown in the note, as every marker is).
+fn ascii_part(text: &str) -> Result<&str, String> {
+    if text.is_ascii() {
+        return Ok(text);
+    }
+    let marker_at = if text.contains("://") {
+        text.find(" ;")
+    } else {
+        text.find(';')
+    };
+    match marker_at {
+        Some(at) if text[..at].is_ascii() => Ok(text[..at].trim_end()),
+        _ => Err("requirement has non-ASCII characters outside its marker".to_owned()),
+    }
+}
+
 /// The marker text as written, after the `;`.
 fn raw_marker(text: &str, has_url: bool) -> Option<&str> {
     let at = if has_url {
@@ -142,13 +162,16 @@ pub(crate) fn url_source(url: &str) -> (Option<String>, String) {
 pub(crate) fn parse_pep508(text: &str) -> Result<(Found, EvidenceKind), String> {
     let text = text.trim();
     precheck_names(text)?;
-    // `pep508_rs` panics on a few malformed names; `precheck_names` rejects
-    // those first, and a panic that still slips through is a parse error.
-    let parsed = std::panic::catch_unwind(|| pep508_rs::Requirement::<VerbatimUrl>::from_str(text))
-        .map_err(|_| "requirement cannot be parsed".to_owned())?
-        // Only the error's message: its full rendering slices the input at
-        // byte offsets and panics inside a multi-byte character.
-        .map_err(|e| first_line(&e.message.to_string()))?;
+    let for_parser = ascii_part(text)?;
+    // `pep508_rs` panics on a few malformed names and on non-ASCII text;
+    // `precheck_names` and `ascii_part` keep those away from it, and a
+    // panic that still slips through is a parse error.
+    let parsed =
+        std::panic::catch_unwind(|| pep508_rs::Requirement::<VerbatimUrl>::from_str(for_parser))
+            .map_err(|_| "requirement cannot be parsed".to_owned())?
+            // Only the error's message: its full rendering slices the input at
+            // byte offsets and panics inside a multi-byte character.
+            .map_err(|e| first_line(&e.message.to_string()))?;
     let name = leading_name(text);
     let name = if name.is_empty() {
         parsed.name.to_string()
