@@ -29,6 +29,7 @@ mod bun_lock;
 pub(crate) mod common;
 pub(crate) mod package_json;
 mod package_lock;
+mod pnpm_fast;
 mod pnpm_lock;
 mod yarn_cache;
 mod yarn_lock;

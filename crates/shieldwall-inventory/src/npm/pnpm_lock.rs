@@ -17,6 +17,12 @@
 //! real package) and for resolved versions missing from `packages` (such as
 //! config dependencies). Lines: the line of each `packages`/`snapshots` key,
 //! best effort.
+//!
+//! The text is parsed with yaml-rust2's event parser into a light tree
+//! ([`super::pnpm_fast`]); a file that tree does not model exactly
+//! (anchors, aliases, tags, non-string keys, duplicate keys, syntax errors)
+//! is read again with yaml-rust2's own loader, which also gives the errors.
+//! Both trees are read by the same code, through [`Tree`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -84,18 +90,33 @@ impl Extractor for PnpmLock {
                 format!("yaml nests deeper than {MAX_DEPTH} levels"),
             ));
         }
+        if let Some(docs) = super::pnpm_fast::load(text) {
+            return self.read_documents(input, text, &docs);
+        }
         let docs = YamlLoader::load_from_str(text).map_err(|e| {
             let line = u32::try_from(e.marker().line()).ok().filter(|&l| l > 0);
             ExtractError::malformed(input, line, format!("invalid yaml: {}", e.info()))
         })?;
+        self.read_documents(input, text, &docs)
+    }
+}
+
+impl PnpmLock {
+    /// Reads every document of a parsed file.
+    fn read_documents<T: Tree>(
+        &self,
+        input: &FileInput<'_>,
+        text: &str,
+        docs: &[T],
+    ) -> Result<Extraction, ExtractError> {
         let lines = KeyLines::scan(text);
         let mut out = Extraction::default();
         let mut any_lockfile = false;
         for (index, doc) in docs.iter().enumerate() {
-            match doc {
-                Yaml::Hash(_) => {}
-                Yaml::Null => continue,
-                _ => {
+            match doc.shape() {
+                Shape::Map => {}
+                Shape::Null => continue,
+                Shape::Other => {
                     return Err(ExtractError::malformed(
                         input,
                         None,
@@ -103,12 +124,12 @@ impl Extractor for PnpmLock {
                     ));
                 }
             }
-            let Some(major) = lockfile_major(at(doc, "lockfileVersion")) else {
+            let Some(major) = doc.get("lockfileVersion").and_then(lockfile_major) else {
                 continue;
             };
             any_lockfile = true;
             if major > NEWEST_KNOWN_MAJOR {
-                let has_packages = matches!(at(doc, "packages"), Yaml::Hash(_));
+                let has_packages = doc.get("packages").is_some_and(|p| p.shape() == Shape::Map);
                 if !has_packages {
                     return Err(ExtractError::unsupported(
                         input,
@@ -124,7 +145,7 @@ impl Extractor for PnpmLock {
             }
             self.read_document(input, doc, major, lines.for_doc(index), &mut out);
         }
-        if !any_lockfile && !docs.iter().all(|d| matches!(d, Yaml::Null)) {
+        if !any_lockfile && !docs.iter().all(|d| d.shape() == Shape::Null) {
             return Err(ExtractError::malformed(
                 input,
                 None,
@@ -133,13 +154,11 @@ impl Extractor for PnpmLock {
         }
         Ok(out)
     }
-}
 
-impl PnpmLock {
-    fn read_document(
+    fn read_document<T: Tree>(
         &self,
         input: &FileInput<'_>,
-        doc: &Yaml,
+        doc: &T,
         major: u64,
         lines: Option<&DocLines<'_>>,
         out: &mut Extraction,
@@ -150,23 +169,31 @@ impl PnpmLock {
         // full graph walk could say of transitive packages).
         let mut extra: HashMap<(&str, &str), Vec<String>> = HashMap::new();
         for dep in &deps {
+            let group = dep
+                .group
+                .filter(|g| matches!(*g, "config dependency" | "package manager"));
+            if dep.alias.is_none() && group.is_none() {
+                // Nothing to add: most dependencies, and no entry keeps
+                // the map empty and its lookups skipped.
+                continue;
+            }
             let notes = extra
                 .entry((dep.name.as_str(), dep.version.as_str()))
                 .or_default();
             if let Some(alias) = &dep.alias {
                 notes.push(format!("alias {alias}"));
             }
-            if let Some(group @ ("config dependency" | "package manager")) = dep.group {
+            if let Some(group) = group {
                 notes.push(group.to_owned());
             }
         }
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for section in ["packages", "snapshots"] {
-            let Yaml::Hash(entries) = at(doc, section) else {
+            let Some(entries) = doc.get(section).and_then(Tree::entries) else {
                 continue;
             };
             for (key, entry) in entries {
-                let Some(key) = key.as_str() else {
+                let Some(key) = key else {
                     continue;
                 };
                 let line = lines.and_then(|l| l.get(section, key));
@@ -188,14 +215,18 @@ impl PnpmLock {
                     });
                     continue;
                 };
-                let identity = (name.clone(), version.clone());
+                let identity = (name, version);
                 if section == "snapshots" && seen.contains(&identity) {
                     continue;
                 }
                 let mut note = Note::default();
                 note.add_if(flag(entry, "dev"), "dev")
                     .add_if(flag(entry, "optional"), "optional");
-                if let Some(notes) = extra.get(&(name.as_str(), version.as_str())) {
+                let (name, version) = (&identity.0, &identity.1);
+                if let Some(notes) = (!extra.is_empty())
+                    .then(|| extra.get(&(name.as_str(), version.as_str())))
+                    .flatten()
+                {
                     for n in notes {
                         if !note_has(&note, n) {
                             note.add(n.clone());
@@ -205,12 +236,15 @@ impl PnpmLock {
                 if let Some(src) = source.note() {
                     note.add(src);
                 }
-                let hash = at(at(entry, "resolution"), "integrity").as_str();
+                let hash = entry
+                    .get("resolution")
+                    .and_then(|r| r.get("integrity"))
+                    .and_then(Tree::as_str);
                 out.packages.push(npm_ref(
                     input,
                     self.kind,
-                    &name,
-                    &version,
+                    name,
+                    version,
                     line,
                     hash,
                     note.build(),
@@ -243,19 +277,83 @@ impl PnpmLock {
     }
 }
 
-/// The value [`Yaml::BadValue`] stands for a missing key.
-static BAD_VALUE: Yaml = Yaml::BadValue;
+/// What a YAML node is, as far as the reader cares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shape {
+    /// A mapping.
+    Map,
+    /// A null (an empty document).
+    Null,
+    /// Anything else.
+    Other,
+}
 
-/// `value[key]`, as yaml-rust2's `Index` gives it, without copying the key
-/// into a [`Yaml::String`] for small mappings (entries, importers, the
-/// document root), which are searched in order instead.
-fn at<'a>(value: &'a Yaml, key: &str) -> &'a Yaml {
-    match value {
-        Yaml::Hash(map) if map.len() <= 16 => map
-            .iter()
-            .find_map(|(k, v)| matches!(k, Yaml::String(s) if s == key).then_some(v))
-            .unwrap_or(&BAD_VALUE),
-        _ => &value[key],
+/// A parsed YAML node: yaml-rust2's [`Yaml`] or the light tree of
+/// [`super::pnpm_fast`], read alike.
+pub(super) trait Tree: Sized {
+    /// What the node is.
+    fn shape(&self) -> Shape;
+    /// The value of the string key `key` of a mapping.
+    fn get(&self, key: &str) -> Option<&Self>;
+    /// The text of a string.
+    fn as_str(&self) -> Option<&str>;
+    /// The text of a plain scalar resolved as a float (`9.0`).
+    fn as_real(&self) -> Option<&str>;
+    /// An integer.
+    fn as_int(&self) -> Option<i64>;
+    /// A boolean.
+    fn as_bool(&self) -> Option<bool>;
+    /// The entries of a mapping in order, with the key's text when the
+    /// key is a string.
+    fn entries(&self) -> Option<impl Iterator<Item = (Option<&str>, &Self)>>;
+}
+
+impl Tree for Yaml {
+    fn shape(&self) -> Shape {
+        match self {
+            Yaml::Hash(_) => Shape::Map,
+            Yaml::Null => Shape::Null,
+            _ => Shape::Other,
+        }
+    }
+
+    /// `value[key]`, as yaml-rust2's `Index` gives it, without copying the
+    /// key into a [`Yaml::String`] for small mappings (entries, importers,
+    /// the document root), which are searched in order instead.
+    fn get(&self, key: &str) -> Option<&Self> {
+        match self {
+            Yaml::Hash(map) if map.len() <= 16 => map
+                .iter()
+                .find_map(|(k, v)| matches!(k, Yaml::String(s) if s == key).then_some(v)),
+            Yaml::Hash(map) => map.get(&Yaml::String(key.to_owned())),
+            _ => None,
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        Yaml::as_str(self)
+    }
+
+    fn as_real(&self) -> Option<&str> {
+        match self {
+            Yaml::Real(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_int(&self) -> Option<i64> {
+        Yaml::as_i64(self)
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        Yaml::as_bool(self)
+    }
+
+    fn entries(&self) -> Option<impl Iterator<Item = (Option<&str>, &Self)>> {
+        match self {
+            Yaml::Hash(map) => Some(map.iter().map(|(k, v)| (k.as_str(), v))),
+            _ => None,
+        }
     }
 }
 
@@ -264,47 +362,53 @@ fn note_has(note: &Note, part: &str) -> bool {
         .is_some_and(|n| n.split(", ").any(|p| p == part))
 }
 
-fn flag(entry: &Yaml, key: &str) -> bool {
-    at(entry, key).as_bool().unwrap_or(false)
+fn flag<T: Tree>(entry: &T, key: &str) -> bool {
+    entry.get(key).and_then(Tree::as_bool).unwrap_or(false)
 }
 
 /// `lockfileVersion` as its major number (`5.4`, `'6.0'`, `'9.0'`, `5`).
-fn lockfile_major(v: &Yaml) -> Option<u64> {
-    let number: f64 = match v {
-        Yaml::Real(s) | Yaml::String(s) => s.trim().parse().ok()?,
-        Yaml::Integer(i) => *i as f64,
-        _ => return None,
+fn lockfile_major<T: Tree>(v: &T) -> Option<u64> {
+    let number: f64 = match (v.as_real().or(v.as_str()), v.as_int()) {
+        (Some(s), _) => s.trim().parse().ok()?,
+        (None, Some(i)) => i as f64,
+        (None, None) => return None,
     };
     (number.is_finite() && number >= 0.0).then(|| number.trunc() as u64)
 }
 
 /// Name, version and source of a `packages`/`snapshots` entry.
-fn resolve_entry(key: &str, entry: &Yaml, major: u64) -> Option<(String, Option<String>, Source)> {
+fn resolve_entry<T: Tree>(
+    key: &str,
+    entry: &T,
+    major: u64,
+) -> Option<(String, Option<String>, Source)> {
     let (key_name, key_version) = parse_key(key, major);
-    let name = at(entry, "name")
-        .as_str()
-        .map(str::to_owned)
+    let str_at = |value: Option<&T>, key: &str| -> Option<String> {
+        value
+            .and_then(|v| v.get(key))
+            .and_then(Tree::as_str)
+            .map(str::to_owned)
+    };
+    let name = str_at(Some(entry), "name")
         .or(key_name)
         .filter(|n| !n.is_empty())?;
-    let resolution = at(entry, "resolution");
-    let source = if at(resolution, "directory").as_str().is_some() {
+    let resolution = entry.get("resolution");
+    let res_str = |key: &str| resolution.and_then(|r| r.get(key)).and_then(Tree::as_str);
+    let source = if res_str("directory").is_some() {
         Source::Local
-    } else if at(resolution, "type").as_str() == Some("git") {
+    } else if res_str("type") == Some("git") {
         Source::Git
-    } else if let Some(tarball) = at(resolution, "tarball").as_str() {
+    } else if let Some(tarball) = res_str("tarball") {
         Source::of_spec(tarball)
     } else {
         key_version
             .as_deref()
             .map_or(Source::Registry, Source::of_spec)
     };
-    let version = at(entry, "version")
-        .as_str()
+    let version_value = entry.get("version");
+    let version = version_value
+        .and_then(|v| v.as_str().or(v.as_real()))
         .map(str::to_owned)
-        .or_else(|| match at(entry, "version") {
-            Yaml::Real(s) => Some(s.clone()),
-            _ => None,
-        })
         .or_else(|| key_version.filter(|v| Source::of_spec(v) == Source::Registry));
     Some((name, version, source))
 }
@@ -337,31 +441,38 @@ fn parse_key(key: &str, major: u64) -> (Option<String>, Option<String>) {
     }
 }
 
+/// The text of a string or of a float (`version: 1.0`).
+fn scalar_text<T: Tree>(value: &T) -> Option<&str> {
+    value.as_str().or(value.as_real())
+}
+
 /// Resolved dependencies of every importer and of the document root.
-fn importer_deps(doc: &Yaml, major: u64) -> Vec<ImporterDep> {
-    let mut holders: Vec<&Yaml> = vec![doc];
-    if let Yaml::Hash(importers) = at(doc, "importers") {
-        holders.extend(importers.values());
+fn importer_deps<T: Tree>(doc: &T, major: u64) -> Vec<ImporterDep> {
+    let mut holders: Vec<&T> = vec![doc];
+    if let Some(importers) = doc.get("importers").and_then(Tree::entries) {
+        holders.extend(importers.map(|(_, v)| v));
     }
     let mut deps = Vec::new();
     for holder in holders {
         for (group, group_note) in GROUPS {
-            let Yaml::Hash(map) = at(holder, group) else {
+            let Some(map) = holder.get(group).and_then(Tree::entries) else {
                 continue;
             };
             for (dep_name, value) in map {
-                let Some(dep_name) = dep_name.as_str() else {
+                let Some(dep_name) = dep_name else {
                     continue;
                 };
-                let raw = match value {
-                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                    Yaml::Hash(_) => match at(value, "version") {
-                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                        _ => continue,
+                let raw = match value.shape() {
+                    Shape::Map => match value.get("version").and_then(scalar_text) {
+                        Some(s) => s,
+                        None => continue,
                     },
-                    _ => continue,
+                    _ => match scalar_text(value) {
+                        Some(s) => s,
+                        None => continue,
+                    },
                 };
-                if let Some(dep) = importer_dep(dep_name, &raw, major, group_note) {
+                if let Some(dep) = importer_dep(dep_name, raw, major, group_note) {
                     deps.push(dep);
                 }
             }
@@ -529,6 +640,84 @@ mod tests {
             key("@tanstack/react-router@1.169.5(react@18.2.0)", 9),
             want("@tanstack/react-router", "1.169.5")
         );
+    }
+
+    /// Both trees, read alike, for text the light tree models.
+    fn both_readers(text: &str) -> Option<(String, String)> {
+        let fast = super::super::pnpm_fast::load(text)?;
+        let slow = YamlLoader::load_from_str(text).expect("the light tree read it");
+        let path = std::path::Path::new("pnpm-lock.yaml");
+        let display: std::sync::Arc<str> = "pnpm-lock.yaml".into();
+        let input = FileInput {
+            path,
+            display: &display,
+            bytes: text.as_bytes(),
+        };
+        let run = |r: Result<Extraction, ExtractError>| match r {
+            Ok(x) => format!("{:#?}\n{:#?}", x.packages, x.problems),
+            Err(e) => format!("{e:?}"),
+        };
+        Some((
+            run(PNPM_LOCK.read_documents(&input, text, &fast)),
+            run(PNPM_LOCK.read_documents(&input, text, &slow)),
+        ))
+    }
+
+    #[test]
+    fn light_tree_reads_like_the_loader() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/npm");
+        let mut texts: Vec<String> = [
+            "c22-pnpm-lock-v5.4",
+            "c23-pnpm-lock-v6.0",
+            "c24-pnpm-lock-v9.0",
+            "c25-pnpm-lock-multi-document",
+            "c26-pnpm-lock-same-version-different-peers",
+            "future-pnpm-lock-v10",
+            "clean-twin/sub",
+        ]
+        .iter()
+        .map(|dir| std::fs::read_to_string(format!("{fixtures}/{dir}/pnpm-lock.yaml")).unwrap())
+        .collect();
+        texts.push(
+            std::fs::read_to_string(format!(
+                "{fixtures}/c30-hidden-lockfiles/pnpm/node_modules/.pnpm/lock.yaml"
+            ))
+            .unwrap(),
+        );
+        let many: String = (0..40)
+            .map(|i| format!("  /p{i}/1.0.{i}:\n    resolution: {{integrity: sha512-{i}}}\n"))
+            .collect();
+        texts.extend(
+            [
+                "lockfileVersion: 5.4\npackages:\n  /a/1.0.0:\n    dev: true\n    version: 1.0\n",
+                "lockfileVersion: 5\npackages:\n  /a/1.0.0: {dev: True, optional: 'true'}\n",
+                "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      x:\n        specifier: ^1\n        version: 1.0\n      y: 2.0.0\n      z: link:../z\n      al: '@real/n@3.0.0(p@1)'\npackages:\n  x@1.0: {}\n  '@real/n@3.0.0':\n    resolution: {integrity: sha512-q}\n",
+                "lockfileVersion: 9.0\npackages:\n  \"q@1.0.0\":\n    resolution: {tarball: 'https://x/q.tgz'}\n  g@1.0.0:\n    resolution: {type: git, repo: r, commit: c}\n  d@1.0.0:\n    resolution: {directory: ../d}\n  nov: {}\nsnapshots:\n  q@1.0.0: {}\n  q@1.0.0(p@1): {}\n  other: {}\n",
+                "lockfileVersion: 11.0\npackages:\n  a@1.0.0: {}\n",
+                "lockfileVersion: 11.0\n",
+                "---\n---\nlockfileVersion: '9.0'\n",
+                "a: b\n",
+                "- a\n",
+                "",
+                "~\n",
+                "lockfileVersion: '9.0'\n---\n- x\n",
+                "lockfileVersion: '6.0'\ndependencies:\n  a: 1.0.0\n  b: /@real/b/2.0.0\nconfigDependencies:\n  c: 1.0.0+sha512-c\npackageManagerDependencies:\n  pnpm: {specifier: 9, version: 9.1.0}\n",
+                "lockfileVersion: null\npackages: {a@1.0.0: {}}\n",
+                "lockfileVersion: [1]\n",
+                "lockfileVersion: 0x9\npackages:\n  a@1.0.0: {}\n",
+                "lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    name: b\n    version: 2.0.0\n    cpu: [x64]\n    engines: {node: '>=8'}\n",
+            ]
+            .map(str::to_owned),
+        );
+        texts.push(format!("lockfileVersion: 5.4\npackages:\n{many}"));
+        let mut compared = 0;
+        for text in &texts {
+            if let Some((fast, slow)) = both_readers(text) {
+                assert_eq!(fast, slow, "{text}");
+                compared += 1;
+            }
+        }
+        assert_eq!(compared, texts.len(), "the light tree read every input");
     }
 
     #[test]
