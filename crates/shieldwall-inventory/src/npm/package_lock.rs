@@ -212,19 +212,15 @@ impl PackageLock {
                 continue;
             };
             let resolved = entry.resolved.as_str().unwrap_or("");
-            let mut note = Note::default();
-            note.add_if(entry.dev.is_true(), "dev")
-                .add_if(entry.optional.is_true(), "optional")
-                .add_if(entry.dev_optional.is_true(), "dev optional")
-                .add_if(entry.peer.is_true(), "peer")
-                .add_if(entry.in_bundle.is_true(), "bundled")
-                .add_if(entry.extraneous.is_true(), "extraneous");
-            if name != path_name {
-                note.add(format!("alias {path_name}"));
-            }
-            if let Some(src) = Source::of_spec(resolved).note() {
-                note.add(src);
-            }
+            let flags = [
+                entry.dev.is_true(),
+                entry.optional.is_true(),
+                entry.dev_optional.is_true(),
+                entry.peer.is_true(),
+                entry.in_bundle.is_true(),
+                entry.extraneous.is_true(),
+            ];
+            let note = entry_note(flags, name, path_name, resolved);
             out.packages.push(npm_ref(
                 input,
                 self.kind,
@@ -232,7 +228,7 @@ impl PackageLock {
                 version,
                 line,
                 entry.integrity.as_str(),
-                note.build(),
+                note,
             ));
         }
         out
@@ -279,19 +275,8 @@ impl PackageLock {
                 continue;
             };
             let resolved = entry.get("resolved").and_then(Value::as_str).unwrap_or("");
-            let mut note = Note::default();
-            note.add_if(flag(entry, "dev"), "dev")
-                .add_if(flag(entry, "optional"), "optional")
-                .add_if(flag(entry, "devOptional"), "dev optional")
-                .add_if(flag(entry, "peer"), "peer")
-                .add_if(flag(entry, "inBundle"), "bundled")
-                .add_if(flag(entry, "extraneous"), "extraneous");
-            if name != path_name {
-                note.add(format!("alias {path_name}"));
-            }
-            if let Some(src) = Source::of_spec(resolved).note() {
-                note.add(src);
-            }
+            let flags = ENTRY_FLAGS.map(|(key, _)| flag(entry, key));
+            let note = entry_note(flags, name, path_name, resolved);
             out.packages.push(npm_ref(
                 input,
                 self.kind,
@@ -299,7 +284,7 @@ impl PackageLock {
                 version,
                 line,
                 entry.get("integrity").and_then(Value::as_str),
-                note.build(),
+                note,
             ));
         }
     }
@@ -405,6 +390,33 @@ fn push_duplicates(lines: &KeyLines, out: &mut Extraction) {
 
 fn flag(entry: &Map<String, Value>, key: &str) -> bool {
     entry.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// The flags of a v2/v3 `packages` entry, by key, with the note each adds.
+const ENTRY_FLAGS: [(&str, &str); 6] = [
+    ("dev", "dev"),
+    ("optional", "optional"),
+    ("devOptional", "dev optional"),
+    ("peer", "peer"),
+    ("inBundle", "bundled"),
+    ("extraneous", "extraneous"),
+];
+
+/// The note of a v2/v3 entry: the flags that are set (in [`ENTRY_FLAGS`]
+/// order), the alias when the entry's name differs from its path, and a
+/// non-registry source.
+fn entry_note(flags: [bool; 6], name: &str, path_name: &str, resolved: &str) -> Option<String> {
+    let mut note = Note::default();
+    for (set, (_, text)) in flags.into_iter().zip(ENTRY_FLAGS) {
+        note.add_if(set, text);
+    }
+    if name != path_name {
+        note.add(format!("alias {path_name}"));
+    }
+    if let Some(src) = Source::of_spec(resolved).note() {
+        note.add(src);
+    }
+    note.build()
 }
 
 mod fast;
