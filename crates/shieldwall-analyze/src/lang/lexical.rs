@@ -1,0 +1,283 @@
+//! Cheap byte-level facts about a file, computed before (and instead of,
+//! for oversized files) a parse: binary or text, native executable
+//! format, line shape, and the longest high-entropy run.
+
+/// Files larger than this are not parsed; only lexical rules see them.
+pub const MAX_PARSE_BYTES: usize = 2 << 20;
+
+/// Lines longer than this count as long.
+pub const LONG_LINE: usize = 1_000;
+
+/// The shape of a text file.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Shape {
+    /// Number of lines.
+    pub lines: usize,
+    /// Length of the longest line, in bytes.
+    pub longest_line: usize,
+    /// Lines longer than [`LONG_LINE`].
+    pub long_lines: usize,
+    /// Shannon entropy of the bytes, in bits per byte (0–8).
+    pub entropy: f32,
+}
+
+/// Whether `bytes` look binary (a NUL byte in the first 8 KiB).
+pub fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+/// The native executable format of `bytes`, if any: `ELF`, `PE`,
+/// `Mach-O`.
+pub fn native_format(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0x7f, b'E', b'L', b'F', ..] => Some("ELF"),
+        [b'M', b'Z', ..] if bytes.len() > 64 && pe_signature(bytes) => Some("PE"),
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf, ..] | [0xce | 0xcf, 0xfa, 0xed, 0xfe, ..] => Some("Mach-O"),
+        [0xca, 0xfe, 0xba, 0xbe, ..] if bytes.len() > 8 && bytes[7] < 20 => Some("Mach-O"),
+        _ => None,
+    }
+}
+
+fn pe_signature(bytes: &[u8]) -> bool {
+    let offset = u32::from_le_bytes([bytes[60], bytes[61], bytes[62], bytes[63]]) as usize;
+    bytes.get(offset..offset + 4) == Some(b"PE\0\0")
+}
+
+/// The line shape and entropy of `bytes`.
+pub fn shape(bytes: &[u8]) -> Shape {
+    let mut shape = Shape::default();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        let len = end - start;
+        shape.lines += 1;
+        shape.longest_line = shape.longest_line.max(len);
+        if len > LONG_LINE {
+            shape.long_lines += 1;
+        }
+        start = end + 1;
+    }
+    shape.entropy = entropy(bytes);
+    shape
+}
+
+/// Shannon entropy of `bytes` in bits per byte.
+pub fn entropy(bytes: &[u8]) -> f32 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f32;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f32 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &[u8], offset: usize) -> u32 {
+    memchr::memchr_iter(b'\n', &text[..offset.min(text.len())]).count() as u32 + 1
+}
+
+/// Tokens that some rule acts on. A file holding none of them gives no
+/// finding, so it is not parsed; only its imports are read (by
+/// [`python_imports`] and [`javascript_imports`]) to follow what loads.
+const TRIGGERS: &[&str] = &[
+    "exec(",
+    "eval(",
+    "compile(",
+    "b64decode",
+    "base64",
+    "marshal",
+    "zlib",
+    "codecs",
+    "__import__",
+    "getattr(",
+    "fromCharCode",
+    "atob(",
+    "Function(",
+    "Buffer.from",
+    "webhook",
+    "discord",
+    "telegram",
+    "/dev/tcp",
+    "xmrig",
+    "stratum",
+    "trufflehog",
+    "eth_call",
+    "powershell",
+    "start_new_session",
+    "setsid",
+    "nohup",
+    "detached",
+    "169.254",
+    "metadata.google",
+    "ACTIONS_",
+    ".ssh",
+    ".aws",
+    "id_rsa",
+    "wallet",
+    "pastebin",
+    "ngrok",
+    "npm publish",
+    "twine",
+    "urlretrieve",
+    "urlopen",
+    "requests.",
+    "fetch(",
+    "http.get",
+    "https.get",
+    "http.request",
+    "https.request",
+    "axios",
+    "os.system",
+    "child_process",
+    "subprocess",
+    "popen",
+    "spawn",
+    "socket",
+    "rmtree",
+    "rmSync",
+    "rm -rf",
+    "crontab",
+    "systemd",
+    "LaunchAgents",
+    "autostart",
+    "bashrc",
+    "sys.executable",
+    "execPath",
+    "_0x",
+    "\\x",
+    "pyarmor",
+    "startfile",
+    "ctypes",
+    "winreg",
+    "curl",
+    "wget",
+    "chmod",
+    "/tmp",
+    "environ",
+    "process.env",
+    "getenv",
+    "gethostname",
+    "getuser",
+    "userInfo",
+    "hostname",
+    "platform",
+    "homedir",
+    "expanduser",
+    "github",
+    "bun",
+    "deno",
+    "npx",
+    ".npmrc",
+    ".pypirc",
+    "token",
+    "TOKEN",
+    "dns",
+];
+
+static TRIGGER_MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new(TRIGGERS).expect("the trigger list builds an automaton")
+    });
+
+/// Whether `text` holds any token a rule acts on.
+pub fn has_trigger(text: &str) -> bool {
+    TRIGGER_MATCHER.is_match(text)
+}
+
+/// The modules a Python file imports at module scope (unindented
+/// `import x`, `from x import y`), read line by line without parsing.
+pub fn python_imports(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("import ") {
+            for part in rest.split(',') {
+                if let Some(module) = part.split_whitespace().next() {
+                    out.push(module.to_owned());
+                }
+            }
+        } else if let Some(rest) = line.strip_prefix("from ") {
+            let mut words = rest.split_whitespace();
+            let (Some(module), Some("import")) = (words.next(), words.next()) else {
+                continue;
+            };
+            out.push(module.to_owned());
+            for name in words
+                .flat_map(|w| w.split(','))
+                .map(|w| w.trim_matches(['(', ')', ' ']))
+            {
+                if name.is_empty() || name == "as" || name == "*" {
+                    continue;
+                }
+                let joined = if module.ends_with('.') {
+                    format!("{module}{name}")
+                } else {
+                    format!("{module}.{name}")
+                };
+                out.push(joined);
+            }
+        }
+    }
+    out
+}
+
+/// The modules a JavaScript file requires or imports
+/// (`require('./x')`, `from './x'`), read without parsing.
+pub fn javascript_imports(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for needle in ["require(", "from "] {
+        for (at, _) in text.match_indices(needle) {
+            let rest = text[at + needle.len()..].trim_start();
+            let Some(quote) = rest
+                .chars()
+                .next()
+                .filter(|c| matches!(c, '\'' | '"' | '`'))
+            else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(quote) {
+                out.push(rest[1..1 + end].to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let s = shape(b"a\nbb\n");
+        assert_eq!((s.lines, s.longest_line, s.long_lines), (3, 2, 0));
+        let long = vec![b'x'; 5000];
+        assert_eq!(shape(&long).long_lines, 1);
+        assert!(entropy(b"aaaa") < 0.01);
+        assert!(entropy(&(0..=255u8).collect::<Vec<_>>()) > 7.9);
+        assert_eq!(line_of(b"a\nb\nc", 4), 3);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(native_format(b"\x7fELF\x02\x01"), Some("ELF"));
+        assert_eq!(native_format(b"\xcf\xfa\xed\xfe...."), Some("Mach-O"));
+        assert_eq!(native_format(b"MZ"), None);
+        let mut pe = vec![0u8; 200];
+        pe[0] = b'M';
+        pe[1] = b'Z';
+        pe[60] = 128;
+        pe[128..132].copy_from_slice(b"PE\0\0");
+        assert_eq!(native_format(&pe), Some("PE"));
+        assert!(is_binary(b"ab\0c"));
+        assert!(!is_binary(b"abc"));
+    }
+}

@@ -1,0 +1,614 @@
+//! Python facts from a tree-sitter parse: calls with callees resolved
+//! through imports and aliases (`import subprocess as sp`,
+//! `from os import system`, `__import__('os').system`), string literals,
+//! referenced names (`os.environ`, `sys.executable`) and imports, each in
+//! the scope that decides its stage.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use tree_sitter::{Node, Parser};
+
+use super::walk::{Collector, Scope};
+use super::{Call, Facts, pystr};
+use crate::model::Stage;
+
+/// Longest source text kept for a keyword argument's value.
+const MAX_KEYWORD_TEXT: usize = 200;
+/// Deepest attribute chain resolved.
+const MAX_CHAIN: usize = 64;
+
+thread_local! {
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
+/// The facts of Python `source`. Code at module scope (and in the
+/// functions module scope reaches) gets `load`; with `whole_file`, all of
+/// it does (a script such as `setup.py` or a `.pth` line).
+pub fn analyze(source: &str, load: Stage, whole_file: bool) -> Facts {
+    let tree = PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let parser = slot.get_or_insert_with(|| {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_python::LANGUAGE.into())
+                .expect("the bundled Python grammar matches the tree-sitter version");
+            parser
+        });
+        parser.parse(source, None)
+    });
+    let Some(tree) = tree else {
+        return Facts {
+            had_errors: true,
+            ..Facts::default()
+        };
+    };
+    let root = tree.root_node();
+    let mut walker = Walker {
+        src: source.as_bytes(),
+        aliases: HashMap::new(),
+        out: Collector::default(),
+    };
+    walker.walk(root);
+    walker.out.finish(load, whole_file, root.has_error())
+}
+
+struct Walker<'s> {
+    src: &'s [u8],
+    /// Local name → the dotted name it stands for.
+    aliases: HashMap<String, String>,
+    out: Collector,
+}
+
+impl<'s> Walker<'s> {
+    fn text(&self, node: Node<'_>) -> &'s str {
+        node.utf8_text(self.src).unwrap_or("")
+    }
+
+    fn line(node: Node<'_>) -> u32 {
+        node.start_position().row as u32 + 1
+    }
+
+    /// Walks the tree with an explicit stack (no recursion, so deeply
+    /// nested input cannot overflow the stack).
+    fn walk(&mut self, root: Node<'_>) {
+        let mut stack = vec![(root, Scope::default(), None::<String>)];
+        while let Some((node, scope, class)) = stack.pop() {
+            match node.kind() {
+                "function_definition" => {
+                    let name = node
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n))
+                        .unwrap_or("");
+                    let owner = match (&scope.owner, &class) {
+                        (Some(owner), _) => *owner,
+                        (None, Some(class)) => {
+                            let key = if is_constructor(name) {
+                                class.clone()
+                            } else {
+                                format!("{class}.{name}")
+                            };
+                            self.out.owner(&key)
+                        }
+                        (None, None) => self.out.owner(name),
+                    };
+                    let inner = Scope {
+                        owner: Some(owner),
+                        ..scope
+                    };
+                    if let Some(params) = node.child_by_field_name("parameters") {
+                        push_children(params, scope, None, &mut stack);
+                    }
+                    if let Some(body) = node.child_by_field_name("body") {
+                        stack.push((body, inner, None));
+                    }
+                }
+                "class_definition" => {
+                    let name = node
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_owned());
+                    if let Some(supers) = node.child_by_field_name("superclasses") {
+                        push_children(supers, scope, None, &mut stack);
+                    }
+                    if let Some(body) = node.child_by_field_name("body") {
+                        let class = if scope.owner.is_none() { name } else { None };
+                        stack.push((body, scope, class));
+                    }
+                }
+                "if_statement" if scope.owner.is_none() && self.is_main_guard(node) => {
+                    if let Some(body) = node.child_by_field_name("consequence") {
+                        let guarded = Scope {
+                            main_guard: true,
+                            ..scope
+                        };
+                        stack.push((body, guarded, class.clone()));
+                    }
+                    let mut cursor = node.walk();
+                    let alternatives: Vec<_> = node
+                        .children_by_field_name("alternative", &mut cursor)
+                        .collect();
+                    for alt in alternatives.into_iter().rev() {
+                        stack.push((alt, scope, class.clone()));
+                    }
+                }
+                "import_statement" => self.import(node, scope),
+                "import_from_statement" => self.import_from(node, scope),
+                "future_import_statement" => {}
+                "call" => {
+                    self.call(node, scope);
+                    push_children(node, scope, class, &mut stack);
+                }
+                "exec_statement" => {
+                    // Python 2: `exec code in ns`.
+                    let mut call = Call {
+                        callee: "exec".to_owned(),
+                        line: Self::line(node),
+                        ..Call::default()
+                    };
+                    self.arguments(node, &mut call);
+                    self.out.call(call, scope);
+                    push_children(node, scope, class, &mut stack);
+                }
+                "string" | "concatenated_string" => {
+                    let value = self.string_value(node);
+                    self.out.string(value, Self::line(node), scope);
+                    // f-string fields may hold calls.
+                    if node.kind() == "string" {
+                        let mut cursor = node.walk();
+                        let fields: Vec<_> = node
+                            .named_children(&mut cursor)
+                            .filter(|c| c.kind() == "interpolation")
+                            .collect();
+                        for field in fields.into_iter().rev() {
+                            stack.push((field, scope, class.clone()));
+                        }
+                    }
+                }
+                "attribute" => {
+                    if let Some(name) = self.resolve(node)
+                        && name.contains('.')
+                    {
+                        let head = name.split('.').next().unwrap_or_default().to_owned();
+                        self.out.reference(&head, scope);
+                        self.out.name(name, Self::line(node), scope);
+                    }
+                    if let Some(object) = node.child_by_field_name("object")
+                        && !matches!(object.kind(), "identifier" | "attribute")
+                    {
+                        stack.push((object, scope, class));
+                    } else if let Some(object) = node.child_by_field_name("object")
+                        && object.kind() == "attribute"
+                    {
+                        // Only the chain's calls and subscripts matter below.
+                        push_non_chain(object, scope, class, &mut stack);
+                    }
+                }
+                "identifier" => {
+                    let ident = self.text(node);
+                    self.out.reference(ident, scope);
+                    if let Some(target) = self.aliases.get(ident)
+                        && target.contains('.')
+                    {
+                        let target = target.clone();
+                        self.out.name(target, Self::line(node), scope);
+                    }
+                }
+                "assignment" => {
+                    self.alias_assignment(node);
+                    push_children(node, scope, class, &mut stack);
+                }
+                _ => push_children(node, scope, class, &mut stack),
+            }
+        }
+    }
+
+    fn is_main_guard(&self, node: Node<'_>) -> bool {
+        node.child_by_field_name("condition").is_some_and(|c| {
+            let text = self.text(c);
+            text.contains("__name__") && text.contains("__main__")
+        })
+    }
+
+    fn import(&mut self, node: Node<'_>, scope: Scope) {
+        let mut cursor = node.walk();
+        let names: Vec<_> = node.children_by_field_name("name", &mut cursor).collect();
+        for name in names {
+            let line = Self::line(name);
+            match name.kind() {
+                "aliased_import" => {
+                    let module = name
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_owned())
+                        .unwrap_or_default();
+                    if let Some(alias) = name.child_by_field_name("alias") {
+                        self.aliases
+                            .insert(self.text(alias).to_owned(), module.clone());
+                    }
+                    self.out.import(module, line, scope);
+                }
+                _ => {
+                    let module = self.text(name).to_owned();
+                    let head = module.split('.').next().unwrap_or_default().to_owned();
+                    self.aliases.insert(head.clone(), head);
+                    self.out.import(module, line, scope);
+                }
+            }
+        }
+    }
+
+    fn import_from(&mut self, node: Node<'_>, scope: Scope) {
+        let module = node
+            .child_by_field_name("module_name")
+            .map(|n| self.text(n).to_owned())
+            .unwrap_or_default();
+        let line = Self::line(node);
+        let mut cursor = node.walk();
+        let names: Vec<_> = node.children_by_field_name("name", &mut cursor).collect();
+        if names.is_empty() {
+            // `from x import *`
+            self.out.import(module.clone(), line, scope);
+        }
+        let base = module.trim_start_matches('.');
+        for name in names {
+            let (imported, local) = match name.kind() {
+                "aliased_import" => (
+                    name.child_by_field_name("name")
+                        .map(|n| self.text(n))
+                        .unwrap_or(""),
+                    name.child_by_field_name("alias")
+                        .map(|n| self.text(n))
+                        .unwrap_or(""),
+                ),
+                _ => (self.text(name), self.text(name)),
+            };
+            let full = if base.is_empty() {
+                imported.to_owned()
+            } else {
+                format!("{base}.{imported}")
+            };
+            if module.starts_with('.') {
+                // Relative: the module path as written, for reachability.
+                let joined = if module.ends_with('.') {
+                    format!("{module}{imported}")
+                } else {
+                    format!("{module}.{imported}")
+                };
+                self.out.import(joined, line, scope);
+                self.out.import(module.clone(), line, scope);
+            } else {
+                self.out.import(full.clone(), line, scope);
+            }
+            if !local.is_empty() && !module.starts_with('.') {
+                self.aliases.insert(local.to_owned(), full);
+            }
+        }
+    }
+
+    /// `x = os.system`, `e = exec`: remember the alias.
+    fn alias_assignment(&mut self, node: Node<'_>) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        if left.kind() != "identifier"
+            || !matches!(right.kind(), "identifier" | "attribute" | "call")
+        {
+            return;
+        }
+        let Some(target) = self.resolve(right) else {
+            return;
+        };
+        if target.contains('.') || DANGEROUS_BUILTINS.contains(&target.as_str()) {
+            let local = self.text(left).to_owned();
+            if local != target {
+                self.aliases.insert(local, target);
+            }
+        }
+    }
+
+    fn call(&mut self, node: Node<'_>, scope: Scope) {
+        let callee = node
+            .child_by_field_name("function")
+            .and_then(|f| self.resolve(f))
+            .unwrap_or_else(|| "<dynamic>".to_owned());
+        let mut call = Call {
+            callee,
+            line: Self::line(node),
+            ..Call::default()
+        };
+        if let Some(args) = node.child_by_field_name("arguments") {
+            self.arguments(args, &mut call);
+        }
+        self.out.call(call, scope);
+    }
+
+    /// Fills the strings, inner calls, names and keywords of `call` from
+    /// the argument subtree `args`.
+    fn arguments(&self, args: Node<'_>, call: &mut Call) {
+        let mut stack = vec![(args, true)];
+        while let Some((node, top)) = stack.pop() {
+            match node.kind() {
+                "string" | "concatenated_string" => {
+                    call.strings.push(self.string_value(node));
+                    continue;
+                }
+                "call" => {
+                    if let Some(name) = node
+                        .child_by_field_name("function")
+                        .and_then(|f| self.resolve(f))
+                    {
+                        call.inner_calls.push(name);
+                    }
+                }
+                "attribute" => {
+                    if let Some(name) = self.resolve(node) {
+                        call.names.push(name);
+                    }
+                }
+                "identifier" => {
+                    if let Some(target) = self.aliases.get(self.text(node)) {
+                        call.names.push(target.clone());
+                    } else {
+                        call.names.push(self.text(node).to_owned());
+                    }
+                }
+                "keyword_argument" if top => {
+                    if let (Some(name), Some(value)) = (
+                        node.child_by_field_name("name"),
+                        node.child_by_field_name("value"),
+                    ) {
+                        let text = self.text(value);
+                        let text = &text[..floor_boundary(text, MAX_KEYWORD_TEXT)];
+                        call.keywords
+                            .push((self.text(name).to_owned(), text.to_owned()));
+                    }
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            let top_level = node.kind() == "argument_list";
+            for child in node.named_children(&mut cursor) {
+                stack.push((child, top_level));
+            }
+        }
+    }
+
+    /// The dotted name an expression stands for, aliases resolved.
+    fn resolve(&self, node: Node<'_>) -> Option<String> {
+        let mut parts = Vec::new();
+        let mut current = node;
+        for _ in 0..MAX_CHAIN {
+            match current.kind() {
+                "identifier" => {
+                    let ident = self.text(current);
+                    let head = self.aliases.get(ident).map_or(ident, String::as_str);
+                    parts.push(head.to_owned());
+                    parts.reverse();
+                    return Some(parts.join("."));
+                }
+                "attribute" => {
+                    parts.push(
+                        self.text(current.child_by_field_name("attribute")?)
+                            .to_owned(),
+                    );
+                    current = current.child_by_field_name("object")?;
+                }
+                "subscript" => {
+                    let index = current.child_by_field_name("subscript")?;
+                    if index.kind() != "string" {
+                        return None;
+                    }
+                    parts.push(self.string_value(index));
+                    current = current.child_by_field_name("value")?;
+                }
+                "call" => {
+                    let function = current.child_by_field_name("function")?;
+                    let name = self.resolve(function)?;
+                    if matches!(name.as_str(), "__import__" | "importlib.import_module") {
+                        let module = current
+                            .child_by_field_name("arguments")
+                            .and_then(|a| a.named_child(0))
+                            .filter(|a| a.kind() == "string")
+                            .map(|a| self.string_value(a))?;
+                        parts.push(module);
+                    } else {
+                        parts.push(name);
+                    }
+                    parts.reverse();
+                    return Some(parts.join("."));
+                }
+                "parenthesized_expression" => current = current.named_child(0)?,
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    fn string_value(&self, node: Node<'_>) -> String {
+        if node.kind() == "concatenated_string" {
+            let mut cursor = node.walk();
+            return node
+                .named_children(&mut cursor)
+                .filter(|c| c.kind() == "string")
+                .map(|c| pystr::decode(self.text(c)))
+                .collect();
+        }
+        pystr::decode(self.text(node))
+    }
+}
+
+type Frame<'t> = (Node<'t>, Scope, Option<String>);
+
+/// Pushes the named children of `node`, first child on top.
+fn push_children<'t>(
+    node: Node<'t>,
+    scope: Scope,
+    class: Option<String>,
+    stack: &mut Vec<Frame<'t>>,
+) {
+    let mut cursor = node.walk();
+    let children: Vec<_> = node.named_children(&mut cursor).collect();
+    for child in children.into_iter().rev() {
+        stack.push((child, scope, class.clone()));
+    }
+}
+
+/// Builtins worth following through an alias (`e = exec`).
+const DANGEROUS_BUILTINS: &[&str] = &["exec", "eval", "compile", "__import__", "getattr", "open"];
+
+/// Methods that run when a class is instantiated.
+fn is_constructor(name: &str) -> bool {
+    matches!(
+        name,
+        "__init__" | "__new__" | "__post_init__" | "__call__" | "__enter__" | "__del__"
+    )
+}
+
+/// Pushes the calls and subscripts inside an attribute chain, not the
+/// chain itself.
+fn push_non_chain<'t>(
+    node: Node<'t>,
+    scope: Scope,
+    class: Option<String>,
+    stack: &mut Vec<Frame<'t>>,
+) {
+    let mut current = node;
+    for _ in 0..MAX_CHAIN {
+        match current.kind() {
+            "attribute" => match current.child_by_field_name("object") {
+                Some(object) => current = object,
+                None => return,
+            },
+            "identifier" => return,
+            _ => {
+                stack.push((current, scope, class));
+                return;
+            }
+        }
+    }
+}
+
+/// The largest char boundary of `text` at or below `max`.
+pub(crate) fn floor_boundary(text: &str, max: usize) -> usize {
+    if text.len() <= max {
+        return text.len();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(src: &str) -> Facts {
+        analyze(src, Stage::Import, false)
+    }
+
+    fn stage_of(f: &Facts, callee: &str) -> Option<Stage> {
+        f.calls.iter().find(|c| c.callee == callee).map(|c| c.stage)
+    }
+
+    #[test]
+    fn resolves_aliases_and_dynamic_imports() {
+        let f = facts(
+            "import subprocess as sp\nfrom os import system as s\nimport urllib.request\n\
+             sp.Popen(['x'], start_new_session=True)\ns('id')\n__import__('os').popen('id')\n\
+             urllib.request.urlopen('http://1.2.3.4/x').read()\n",
+        );
+        let callees: Vec<_> = f.calls.iter().map(|c| c.callee.as_str()).collect();
+        assert!(callees.contains(&"subprocess.Popen"), "{callees:?}");
+        assert!(callees.contains(&"os.system"));
+        assert!(callees.contains(&"os.popen"));
+        assert!(callees.contains(&"urllib.request.urlopen.read"));
+        assert!(callees.contains(&"urllib.request.urlopen"));
+        let popen = f
+            .calls
+            .iter()
+            .find(|c| c.callee == "subprocess.Popen")
+            .unwrap();
+        assert_eq!(
+            popen.keywords,
+            vec![("start_new_session".into(), "True".into())]
+        );
+        assert_eq!(popen.strings, vec!["x".to_owned()]);
+    }
+
+    #[test]
+    fn stages_follow_module_scope_and_calls() {
+        let f = facts(
+            "import os\ndef _bg():\n    os.system('a')\ndef unused():\n    os.system('b')\n\
+             class K:\n    def __init__(self):\n        os.popen('c')\n    def m(self):\n        os.spawnl('d')\n\
+             _bg()\nk = K()\nif __name__ == '__main__':\n    os.execv('e', [])\n",
+        );
+        let system: Vec<_> = f
+            .calls
+            .iter()
+            .filter(|c| c.callee == "os.system")
+            .map(|c| c.stage)
+            .collect();
+        assert_eq!(system, vec![Stage::Import, Stage::Runtime]);
+        assert_eq!(stage_of(&f, "os.popen"), Some(Stage::Import));
+        assert_eq!(stage_of(&f, "os.spawnl"), Some(Stage::Runtime));
+        assert_eq!(stage_of(&f, "os.execv"), Some(Stage::Runtime));
+    }
+
+    #[test]
+    fn thread_targets_run_at_load() {
+        let f = facts(
+            "import threading, subprocess\ndef run():\n    subprocess.Popen('x')\n\
+             threading.Thread(target=run).start()\n",
+        );
+        assert_eq!(stage_of(&f, "subprocess.Popen"), Some(Stage::Import));
+    }
+
+    #[test]
+    fn exec_of_decoded_data() {
+        let f = facts("import base64, zlib\nexec(zlib.decompress(base64.b64decode('eJw=')))\n");
+        let exec = f.calls.iter().find(|c| c.callee == "exec").unwrap();
+        assert!(exec.inner_calls.contains(&"zlib.decompress".to_owned()));
+        assert!(exec.inner_calls.contains(&"base64.b64decode".to_owned()));
+    }
+
+    #[test]
+    fn python2_and_broken_code_still_give_facts() {
+        let f = facts("import os\nprint 'hi'\nexec 'x=1'\nos.system('id')\n");
+        assert!(f.calls.iter().any(|c| c.callee == "os.system"));
+        assert!(f.calls.iter().any(|c| c.callee == "exec"));
+        let f = facts("import os\ndef broken(:\nos.system('id')\n");
+        assert!(f.had_errors);
+        assert!(f.calls.iter().any(|c| c.callee == "os.system"));
+    }
+
+    #[test]
+    fn names_and_strings() {
+        let f = facts("import os, sys\nx = os.environ\ny = sys.executable\nz = 'a' 'b'\n");
+        let names: Vec<_> = f.names.iter().map(|n| n.name.as_str()).collect();
+        assert!(names.contains(&"os.environ") && names.contains(&"sys.executable"));
+        assert!(f.strings.iter().any(|s| s.value == "ab"));
+    }
+
+    #[test]
+    fn subscripted_builtins() {
+        let f = facts("globals()['eval']('1')\n__builtins__.__dict__['exec']('x')\n");
+        let callees: Vec<_> = f.calls.iter().map(|c| c.callee.as_str()).collect();
+        assert!(callees.contains(&"globals.eval"), "{callees:?}");
+        assert!(
+            callees.contains(&"__builtins__.__dict__.exec"),
+            "{callees:?}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let src = format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000));
+        let _ = facts(&src);
+        let src = format!("x = {}\n", "a.".repeat(100_000) + "b");
+        let _ = facts(&src);
+    }
+}

@@ -1,0 +1,242 @@
+//! The rule catalog. Each rule lives in its own file whose module doc is
+//! the rule's documentation (*What it does / Why is this bad / Example /
+//! False positives*); [`Rule::doc`] reads it from the source, so the doc
+//! printed by `shieldwall rule ID` and the one in the code are the same
+//! text.
+
+use crate::analysis::SourceFile;
+use crate::artifact::Artifact;
+use crate::identity::Identity;
+use crate::lang::{Call, Lang, Literal, callee_matches};
+use crate::model::{Finding, Severity, Stage};
+use crate::surface::Plan;
+
+/// A rule of the catalog.
+pub struct Rule {
+    /// The stable id (`SW-GEN-001`).
+    pub id: &'static str,
+    /// A short title.
+    pub title: &'static str,
+    /// The rule's source file, whose `//!` lines are its documentation.
+    source: &'static str,
+    /// Looks at an analyzed artifact and emits findings.
+    pub check: fn(&Context<'_>, &mut Emit<'_>),
+}
+
+impl Rule {
+    /// The rule's documentation, as Markdown.
+    pub fn doc(&self) -> String {
+        self.source
+            .lines()
+            .map_while(|l| l.strip_prefix("//!"))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Every rule, in id order.
+pub fn catalog() -> &'static [&'static Rule] {
+    &CATALOG
+}
+
+/// The rule with `id` (case-insensitive).
+pub fn find(id: &str) -> Option<&'static Rule> {
+    CATALOG
+        .iter()
+        .copied()
+        .find(|r| r.id.eq_ignore_ascii_case(id))
+}
+
+macro_rules! rules {
+    ($($module:ident),* $(,)?) => {
+        $(mod $module;)*
+        static CATALOG: [&Rule; rules!(@count $($module)*)] = [$(&$module::RULE),*];
+    };
+    (@count) => { 0 };
+    (@count $head:ident $($tail:ident)*) => { 1 + rules!(@count $($tail)*) };
+}
+
+rules![gen001_download_exec];
+
+/// What a rule sees: the artifact, its identity and surface, and every
+/// file with its facts.
+pub struct Context<'a> {
+    /// The artifact.
+    pub artifact: &'a Artifact,
+    /// Which package it is.
+    pub identity: &'a Identity,
+    /// The execution surface.
+    pub plan: &'a Plan,
+    /// Every file, analyzed.
+    pub files: &'a [SourceFile],
+}
+
+/// A command the package runs or ships, from wherever it is written.
+pub struct CommandText<'a> {
+    /// The file it is written in.
+    pub file: &'a str,
+    /// The 1-based line, when known.
+    pub line: Option<u32>,
+    /// When it runs.
+    pub stage: Stage,
+    /// The command.
+    pub text: std::borrow::Cow<'a, str>,
+}
+
+/// Callees that run a shell command or a program.
+pub const SPAWN_CALLEES: &[&str] = &[
+    "os.system",
+    "os.popen",
+    "os.spawnl",
+    "os.spawnlp",
+    "os.spawnv",
+    "os.spawnvp",
+    "os.execv",
+    "os.execl",
+    "os.execvp",
+    "os.execlp",
+    "os.execve",
+    "os.posix_spawn",
+    "os.startfile",
+    "subprocess.*",
+    "commands.getoutput",
+    "commands.getstatusoutput",
+    "pty.spawn",
+    "child_process.*",
+    "execa",
+    "execa.*",
+    "cross-spawn",
+    "shelljs.exec",
+    "Bun.spawn",
+    "Bun.spawnSync",
+    "Bun.$",
+    "Deno.Command",
+    "Deno.run",
+];
+
+impl<'a> Context<'a> {
+    /// Files with parsed facts.
+    pub fn code_files(&self) -> impl Iterator<Item = &'a SourceFile> + 'a {
+        self.files.iter().filter(|f| f.facts.is_some())
+    }
+
+    /// Every call of every parsed file.
+    pub fn calls(&self) -> impl Iterator<Item = (&'a SourceFile, &'a Call)> + 'a {
+        self.code_files().flat_map(|f| {
+            f.facts
+                .iter()
+                .flat_map(move |x| x.calls.iter().map(move |c| (f, c)))
+        })
+    }
+
+    /// Every string literal of every parsed file.
+    pub fn strings(&self) -> impl Iterator<Item = (&'a SourceFile, &'a Literal)> + 'a {
+        self.code_files().flat_map(|f| {
+            f.facts
+                .iter()
+                .flat_map(move |x| x.strings.iter().map(move |s| (f, s)))
+        })
+    }
+
+    /// Text files worth reading for indicators: code, shell, manifests
+    /// and `.pth` files outside tests and docs, plus code too large to
+    /// parse.
+    pub fn code_texts(&self) -> impl Iterator<Item = (&'a SourceFile, &'a str)> + 'a {
+        self.files.iter().filter_map(|f| {
+            let text = f.text.as_deref()?;
+            let wanted = f.lang != Lang::Other
+                || f.path.ends_with(".gyp")
+                || f.path == "package.json"
+                || f.path.ends_with(".ts");
+            (wanted && (f.role.is_some() || !crate::surface::is_not_shipped(&f.path)))
+                .then_some((f, text))
+        })
+    }
+
+    /// Every command: npm scripts and GYP expansions, lines of shell
+    /// files, and the strings given to process-spawning calls.
+    pub fn commands(&self) -> Vec<CommandText<'a>> {
+        let mut out: Vec<CommandText<'a>> = self
+            .plan
+            .commands
+            .iter()
+            .map(|c| CommandText {
+                file: &c.file,
+                line: c.line,
+                stage: c.stage,
+                text: c.text.as_str().into(),
+            })
+            .collect();
+        for file in self.files.iter().filter(|f| f.lang == Lang::Shell) {
+            let Some(text) = &file.text else { continue };
+            for (n, line) in text.lines().enumerate() {
+                if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+                    out.push(CommandText {
+                        file: &file.path,
+                        line: Some(n as u32 + 1),
+                        stage: file.load_stage(),
+                        text: line.into(),
+                    });
+                }
+            }
+        }
+        for (file, call) in self.calls() {
+            if SPAWN_CALLEES
+                .iter()
+                .any(|p| callee_matches(&call.callee, p))
+                && !call.strings.is_empty()
+            {
+                out.push(CommandText {
+                    file: &file.path,
+                    line: Some(call.line),
+                    stage: call.stage,
+                    text: call.strings.join(" ").into(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Where a rule writes its findings.
+pub struct Emit<'a> {
+    rule: &'static str,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Emit<'a> {
+    pub(crate) fn new(rule: &'static str, out: &'a mut Vec<Finding>) -> Self {
+        Self { rule, out }
+    }
+
+    /// Records a finding.
+    pub fn finding(
+        &mut self,
+        severity: Severity,
+        stage: Stage,
+        file: &str,
+        line: Option<u32>,
+        message: impl Into<String>,
+    ) {
+        self.out.push(Finding {
+            rule: self.rule,
+            severity,
+            stage,
+            file: file.to_owned(),
+            line,
+            message: message.into(),
+        });
+    }
+}
+
+/// `text` cut to at most `max` characters, with `…` when cut.
+pub fn clip(text: &str, max: usize) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= max {
+        return one_line;
+    }
+    let mut out: String = one_line.chars().take(max).collect();
+    out.push('…');
+    out
+}
