@@ -1,0 +1,92 @@
+//! Every rule against its fixtures: each `bad-*` directory under
+//! `tests/fixtures/rules/<RULE>/` must give at least one finding of that
+//! rule and each `ok-*` directory none; the findings on the `bad-*`
+//! fixtures are snapshotted. Every rule must have both kinds of fixture
+//! and a documentation comment with the four sections.
+
+use std::fs;
+use std::path::Path;
+
+use shieldwall_analyze::analysis::{Options, analyze};
+use shieldwall_analyze::rules::catalog;
+use shieldwall_analyze::{Artifact, default_limits};
+
+fn fixtures_of(rule: &str) -> Vec<(String, std::path::PathBuf)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules")
+        .join(rule);
+    let mut cases: Vec<_> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{rule} has no fixtures in {}: {e}", dir.display()))
+        .map(|e| e.expect("a readable fixture dir"))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    cases.sort();
+    cases
+}
+
+#[test]
+fn every_rule_fires_on_its_bad_fixtures_and_not_on_its_ok_fixtures() {
+    let mut failures = Vec::new();
+    for rule in catalog() {
+        let cases = fixtures_of(rule.id);
+        assert!(
+            cases.iter().any(|(n, _)| n.starts_with("bad-")),
+            "{} has no bad-* fixture",
+            rule.id
+        );
+        assert!(
+            cases.iter().any(|(n, _)| n.starts_with("ok-")),
+            "{} has no ok-* fixture",
+            rule.id
+        );
+        let mut snapshot = String::new();
+        for (name, path) in cases {
+            let artifact = Artifact::open(&path, &default_limits()).expect("a readable fixture");
+            let analysis = analyze(&artifact, &Options::default());
+            let mut hits: Vec<_> = analysis
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+                .collect();
+            hits.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+            if name.starts_with("bad-") {
+                if hits.is_empty() {
+                    failures.push(format!("{}: {name} gave no finding", rule.id));
+                }
+                for f in &hits {
+                    let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    snapshot.push_str(&format!(
+                        "{name}: {} {} {}{line} {}\n",
+                        f.severity, f.stage, f.file, f.message
+                    ));
+                }
+            } else if !hits.is_empty() {
+                failures.push(format!("{}: {name} gave {:?}", rule.id, hits));
+            }
+        }
+        insta::assert_snapshot!(rule.id, snapshot);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_is_documented() {
+    let mut ids = std::collections::HashSet::new();
+    for rule in catalog() {
+        assert!(ids.insert(rule.id), "duplicate id {}", rule.id);
+        let doc = rule.doc();
+        assert!(
+            doc.starts_with(&format!("# {}: ", rule.id)),
+            "{} doc must start with its id: {doc}",
+            rule.id
+        );
+        for section in [
+            "**What it does.**",
+            "**Why is this bad.**",
+            "**Example.**",
+            "**False positives.**",
+        ] {
+            assert!(doc.contains(section), "{} doc lacks {section}", rule.id);
+        }
+    }
+}
