@@ -9,7 +9,7 @@ use crate::model::{Finding, Severity, Stage, Verdict};
 
 /// Score thresholds for the verdicts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// At or above this score the verdict is `warn`.
     pub warn: u32,

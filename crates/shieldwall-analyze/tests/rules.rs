@@ -97,3 +97,49 @@ fn every_rule_is_documented() {
         }
     }
 }
+
+/// `docs/rules.md` is generated from the rules' documentation; this test
+/// fails when it is stale. Regenerate with
+/// `UPDATE_RULE_DOCS=1 cargo test -p shieldwall-analyze --test rules`.
+#[test]
+fn rule_reference_is_current() {
+    let mut text = String::from(
+        "# Analyzer rule reference\n\n\
+         Generated from the rules' documentation comments by\n\
+         `UPDATE_RULE_DOCS=1 cargo test -p shieldwall-analyze --test rules`;\n\
+         do not edit by hand. `shieldwall rule ID` prints the same text.\n\n",
+    );
+    for rule in catalog() {
+        text.push_str(&format!(
+            "- [{}: {}](#{})\n",
+            rule.id,
+            rule.title,
+            anchor(rule.id, rule.title)
+        ));
+    }
+    for rule in catalog() {
+        text.push('\n');
+        text.push('#');
+        text.push_str(&rule.doc());
+        text.push('\n');
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+    if std::env::var_os("UPDATE_RULE_DOCS").is_some() {
+        fs::write(&path, &text).expect("docs/rules.md is writable");
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "docs/rules.md is stale: run `UPDATE_RULE_DOCS=1 cargo test -p shieldwall-analyze --test rules`"
+    );
+}
+
+/// The Markdown heading anchor GitHub-style renderers give `# ID: title`.
+fn anchor(id: &str, title: &str) -> String {
+    format!("{id}: {title}")
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}

@@ -6,6 +6,7 @@
 //! escapes control characters in names, versions and paths, so a crafted
 //! lockfile cannot inject terminal escapes or CI workflow commands.
 
+pub mod inspect;
 mod markdown;
 mod model;
 mod sanitize;

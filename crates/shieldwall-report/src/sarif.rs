@@ -125,7 +125,7 @@ pub fn render_sarif(report: &ScanReport) -> String {
 
 /// A relative or absolute file path as a URI reference: `/` separators and
 /// every byte outside the unreserved and path characters percent-encoded.
-fn path_to_uri(path: &str) -> String {
+pub(crate) fn path_to_uri(path: &str) -> String {
     let mut uri = String::with_capacity(path.len());
     for byte in path.replace('\\', "/").bytes() {
         let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);

@@ -25,8 +25,74 @@ pub(crate) enum Command {
     /// environments, caches, artifacts, images and SBOMs. Reads bytes only;
     /// never runs anything from the scanned tree.
     Scan(ScanArgs),
+    /// Judge package artifacts (wheels, sdists, npm tarballs, unpacked
+    /// directories) by what their code does and when it runs: pass, warn or
+    /// block. Reads bytes only; never installs, imports or runs anything.
+    Inspect(InspectArgs),
+    /// Print the documentation of an analyzer rule, or list every rule.
+    Rule {
+        /// The rule id (`SW-GEN-001`); without it, every rule is listed.
+        id: Option<String>,
+    },
     /// Manage the advisory database: built-in feed and OSV imports.
     Db(DbArgs),
+}
+
+/// Output formats of `inspect`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InspectFormat {
+    /// Readable text.
+    Table,
+    /// JSON with `schema_version` and one object per artifact, for scripts.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// The lowest verdict that makes `inspect` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum VerdictThreshold {
+    /// `warn` or `block`.
+    Warn,
+    /// Only `block`.
+    Block,
+    /// Never: always exit 0 unless there is an error.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Artifacts to inspect: `.whl`, `.egg`, `.zip`, `.tar.gz`, `.tgz`,
+    /// `.tar.bz2` files, package directories, or directories holding
+    /// artifacts (each archive inside is inspected).
+    #[arg(required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = InspectFormat::Table)]
+    pub(crate) format: InspectFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// The lowest verdict that makes the command exit 1.
+    #[arg(long, value_enum, default_value_t = VerdictThreshold::Block)]
+    pub(crate) fail_on: VerdictThreshold,
+
+    /// The configuration file (default: `SHIELDWALL_CONFIG`, else
+    /// `shieldwall.toml` in the XDG config directory); its `[inspect]`
+    /// table sets the `warn` and `block` score thresholds.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) threads: usize,
+
+    /// Do not draw a progress bar on stderr.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
 }
 
 /// Output formats of `scan`.

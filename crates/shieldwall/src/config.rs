@@ -14,6 +14,9 @@ pub(crate) struct Config {
     /// Advisory database settings.
     #[serde(default)]
     pub(crate) advisory: AdvisoryConfig,
+    /// `inspect` verdict thresholds (`warn`, `block`).
+    #[serde(default)]
+    pub(crate) inspect: shieldwall_analyze::score::Thresholds,
 }
 
 /// `[advisory]`.

@@ -24,6 +24,8 @@ fn main() -> ExitCode {
     output::init_color(cli.color);
     let result = match cli.command {
         cli::Command::Scan(args) => commands::scan::run(&args),
+        cli::Command::Inspect(args) => commands::inspect::run(&args),
+        cli::Command::Rule { id } => commands::rule::run(id.as_deref()),
         cli::Command::Db(args) => commands::db::run(&args),
     };
     match result {

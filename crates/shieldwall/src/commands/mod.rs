@@ -1,4 +1,6 @@
 //! One module per command.
 
 pub(crate) mod db;
+pub(crate) mod inspect;
+pub(crate) mod rule;
 pub(crate) mod scan;

@@ -9,6 +9,8 @@ fn every_flag_is_in_the_readme() {
     let tmp = tempfile::tempdir().unwrap();
     for command in [
         &["scan"][..],
+        &["inspect"],
+        &["rule"],
         &["db", "import"],
         &["db", "status"],
         &["db", "update"],

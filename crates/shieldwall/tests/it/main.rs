@@ -4,4 +4,5 @@ mod common;
 mod db;
 mod docs;
 mod images;
+mod inspect;
 mod scan;
