@@ -126,7 +126,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         for run in runs {
             for download in downloads.iter().filter(|d| d.stage == run.stage) {
                 let close = run.line >= download.line && run.line - download.line <= CHAIN_LINES;
-                let severity = if close { Severity::Critical } else { Severity::High };
+                let severity = match (close, run.stage.is_automatic()) {
+                    (true, true) => Severity::Critical,
+                    (false, true) => Severity::High,
+                    // Inside functions, a download and a spawn in one file
+                    // are common (installers, updaters): context only.
+                    (_, false) => Severity::Low,
+                };
                 if best.is_none_or(|(s, _, _)| severity > s) {
                     best = Some((severity, download, run));
                 }

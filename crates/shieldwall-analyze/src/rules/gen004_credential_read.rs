@@ -111,19 +111,31 @@ const COMMON_ALONE: &[&str] = &[
 ];
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
-    // Per file: the kinds seen, with the earliest stage and its line.
-    let mut by_file: BTreeMap<&str, BTreeMap<&str, (Stage, u32)>> = BTreeMap::new();
+    // Per file: the kinds seen, with the earliest stage and its line. A
+    // constant declared at module scope is used elsewhere: it counts at
+    // runtime unless several kinds are listed together (a target list).
+    let mut by_file: BTreeMap<&str, BTreeMap<&str, (Stage, u32, bool)>> = BTreeMap::new();
     for hit in cx.indicator_hits(&MATCHER) {
         let kind = INDICATORS[hit.pattern].1;
-        let entry = by_file.entry(&hit.file.path).or_default().entry(kind).or_insert((hit.stage, hit.line));
-        if hit.stage < entry.0 {
-            *entry = (hit.stage, hit.line);
+        let entry = by_file
+            .entry(&hit.file.path)
+            .or_default()
+            .entry(kind)
+            .or_insert((hit.stage, hit.line, hit.used));
+        if (hit.stage, !hit.used) < (entry.0, !entry.2) {
+            *entry = (hit.stage, hit.line, hit.used);
         }
     }
     for (file, kinds) in by_file {
-        let stage = kinds.values().map(|(s, _)| *s).min().unwrap_or(Stage::Runtime);
-        let line = kinds.values().filter(|(s, _)| *s == stage).map(|(_, l)| *l).min();
         let names: Vec<&str> = kinds.keys().copied().collect();
+        let automatic = || kinds.values().filter(|(s, _, _)| s.is_automatic());
+        let used = automatic().filter(|(_, _, used)| *used).min_by_key(|(s, l, _)| (*s, *l));
+        let listed = automatic().count() >= 3;
+        let (stage, line) = match (used, listed) {
+            (Some((s, l, _)), _) => (*s, *l),
+            (None, true) => automatic().map(|(s, l, _)| (*s, *l)).min().unwrap_or((Stage::Runtime, 0)),
+            (None, false) => (Stage::Runtime, kinds.values().map(|(_, l, _)| *l).min().unwrap_or(0)),
+        };
         let severity = match (names.len(), stage.is_automatic()) {
             (n, true) if n >= 3 => Severity::Critical,
             (_, true) => Severity::High,
@@ -132,6 +144,6 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             (_, false) if names.iter().all(|k| COMMON_ALONE.contains(k)) => Severity::Low,
             _ => Severity::Medium,
         };
-        out.finding(severity, stage, file, line, format!("refers to {}", names.join(", ")));
+        out.finding(severity, stage, file, Some(line), format!("refers to {}", names.join(", ")));
     }
 }

@@ -61,7 +61,14 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             let (severity, what) = match (sent || network.is_some(), call.stage.is_automatic()) {
                 (true, true) => (Severity::Critical, "serializes the whole environment and sends it over the network"),
-                (true, false) => (Severity::High, "serializes the whole environment in a file that talks to the network"),
+                (true, false) if sent => (
+                    Severity::High,
+                    "sends the whole environment over the network",
+                ),
+                (true, false) => (
+                    Severity::Medium,
+                    "serializes the whole environment in a file that talks to the network",
+                ),
                 (false, true) => (Severity::Medium, "serializes the whole environment"),
                 (false, false) => (Severity::Low, "serializes the whole environment"),
             };

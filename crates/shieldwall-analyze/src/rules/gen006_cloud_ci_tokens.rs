@@ -24,7 +24,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, is_network, matcher};
 use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -58,7 +58,16 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if !seen.insert((hit.file.path.as_str(), what)) {
             continue;
         }
-        let severity = if hit.stage.is_automatic() { Severity::High } else { Severity::Low };
+        // A declared constant counts where it is used: in a call on its
+        // line, an environment read of it, or a network call at its stage.
+        let facts = hit.file.facts.as_ref();
+        let used = hit.used
+            || facts.is_some_and(|f| {
+                f.names.iter().any(|n| n.stage == hit.stage && n.name.ends_with(pattern))
+                    || f.calls.iter().any(|c| c.stage == hit.stage && is_network(&c.callee))
+            });
+        let stage = if used { hit.stage } else { crate::model::Stage::Runtime };
+        let severity = if stage.is_automatic() { Severity::High } else { Severity::Low };
         out.finding(severity, hit.stage, &hit.file.path, Some(hit.line), format!("reaches {what} (`{pattern}`)"));
     }
 }

@@ -71,7 +71,12 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         let powershell = lower.contains("powershell") || lower.contains("pwsh");
         for (needle, what, needs_ps) in FORMS {
             if (!needs_ps || powershell) && lower.contains(needle) && seen.insert((file, line, *what)) {
-                let severity = if stage.is_automatic() { Severity::Critical } else { Severity::High };
+                let encoded = what.contains("encoded") || what.contains("cradle") || what.contains("remote");
+                let severity = match (stage.is_automatic(), encoded) {
+                    (true, _) => Severity::Critical,
+                    (false, true) => Severity::High,
+                    (false, false) => Severity::Medium,
+                };
                 out.finding(severity, stage, file, line, format!("{what}: `{}`", clip(&text, 100)));
             }
         }

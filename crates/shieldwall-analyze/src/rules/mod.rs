@@ -308,6 +308,10 @@ pub struct Hit<'a> {
     pub stage: Stage,
     /// Which pattern matched (index into the matcher's patterns).
     pub pattern: usize,
+    /// Whether the literal is handed to a call on its line (used), rather
+    /// than only declared (a constant whose use is elsewhere). Always true
+    /// for raw-text matches.
+    pub used: bool,
 }
 
 impl<'a> Context<'a> {
@@ -323,11 +327,15 @@ impl<'a> Context<'a> {
                     for lit in &facts.strings {
                         for m in matcher.find_overlapping_iter(lit.value.as_str()) {
                             if seen.insert(m.pattern().as_usize()) {
+                                let used = facts.calls.iter().any(|c| {
+                                    c.line == lit.line && c.strings.iter().any(|s| *s == lit.value)
+                                });
                                 out.push(Hit {
                                     file,
                                     line: lit.line,
                                     stage: lit.stage,
                                     pattern: m.pattern().as_usize(),
+                                    used,
                                 });
                             }
                         }
@@ -346,6 +354,7 @@ impl<'a> Context<'a> {
                                 line,
                                 stage,
                                 pattern: m.pattern().as_usize(),
+                                used: true,
                             });
                         }
                     }
