@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod artifact;
+pub mod diff;
 pub mod identity;
 pub mod lang;
 pub mod model;

@@ -262,3 +262,79 @@ pub fn render_inspect_sarif(report: &InspectReport) -> String {
     text.push('\n');
     text
 }
+
+/// The result of `shieldwall diff OLD NEW`.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiffReport {
+    /// [`INSPECT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The tool that made the report.
+    pub tool: crate::Tool,
+    /// The old version's analysis.
+    pub old: ArtifactReport,
+    /// The new version's analysis.
+    pub new: ArtifactReport,
+    /// What the new version can do that the old could not.
+    pub drift: shieldwall_analyze::diff::Drift,
+}
+
+/// Renders a diff as pretty-printed JSON.
+pub fn render_diff_json(report: &DiffReport) -> String {
+    let mut text = serde_json::to_string_pretty(report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"report could not be serialized: {e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// Renders a diff as readable text.
+pub fn render_diff_table(report: &DiffReport, color: bool) -> String {
+    let style = |s: Style| if color { s } else { Style::new() };
+    let label = |a: &ArtifactReport| {
+        let name = a
+            .name
+            .as_deref()
+            .map(|n| escape_control(n).into_owned())
+            .unwrap_or_else(|| "?".into());
+        let version = a
+            .version
+            .as_deref()
+            .map(|v| escape_control(v).into_owned())
+            .unwrap_or_else(|| "?".into());
+        format!("{name} {version} ({}, score {})", a.verdict, a.score)
+    };
+    let mut out = format!("{} -> {}\n", label(&report.old), label(&report.new));
+    let drift = &report.drift;
+    let (severity, s) = match drift.severity {
+        Some(Severity::Critical) => ("critical", style(Style::new().red().bold())),
+        Some(Severity::High) => ("high", style(Style::new().red())),
+        Some(Severity::Medium) => ("medium", style(Style::new().yellow())),
+        Some(Severity::Low) => ("low", style(Style::new())),
+        Some(Severity::Info) | None => ("none", style(Style::new().green())),
+    };
+    out.push_str(&format!(
+        "drift: {}  ({} -> {} files, {} -> {} bytes)\n",
+        severity.style(s),
+        drift.files.0,
+        drift.files.1,
+        drift.bytes.0,
+        drift.bytes.1
+    ));
+    let version = report.new.version.as_deref().unwrap_or("the new version");
+    for c in drift.changes.iter().filter(|c| c.severity > Severity::Info) {
+        let at = match (c.file.is_empty(), c.line) {
+            (true, _) => String::new(),
+            (false, Some(l)) => format!(" in `{}:{l}`", escape_control(&c.file)),
+            (false, None) => format!(" in `{}`", escape_control(&c.file)),
+        };
+        out.push_str(&format!(
+            "  {:8} new in {}: {}{at}\n",
+            c.severity.as_str(),
+            escape_control(version),
+            escape_control(&c.message)
+        ));
+    }
+    if drift.changes.iter().all(|c| c.severity == Severity::Info) {
+        out.push_str("  no new behavior\n");
+    }
+    out
+}

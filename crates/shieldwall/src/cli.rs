@@ -29,6 +29,10 @@ pub(crate) enum Command {
     /// directories) by what their code does and when it runs: pass, warn or
     /// block. Reads bytes only; never installs, imports or runs anything.
     Inspect(InspectArgs),
+    /// What a new version of a package can do that the old one could not:
+    /// new hooks, capabilities, dependencies, binaries and size, with a
+    /// drift severity.
+    Diff(DiffArgs),
     /// Print the documentation of an analyzer rule, or list every rule.
     Rule {
         /// The rule id (`SW-GEN-001`); without it, every rule is listed.
@@ -47,6 +51,51 @@ pub(crate) enum InspectFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+}
+
+/// Output formats of `diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    /// Readable text.
+    Table,
+    /// JSON with `schema_version`, for scripts.
+    Json,
+}
+
+/// The lowest drift severity that makes `diff` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DriftThreshold {
+    /// Any new behavior rated low or above.
+    Low,
+    /// Medium or above.
+    Medium,
+    /// High or above.
+    High,
+    /// Only critical.
+    Critical,
+    /// Never: always exit 0 unless there is an error.
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// The old (trusted) version: an artifact file or a package directory.
+    pub(crate) old: PathBuf,
+
+    /// The new version to judge against it.
+    pub(crate) new: PathBuf,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Table)]
+    pub(crate) format: DiffFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// The lowest drift severity that makes the command exit 1.
+    #[arg(long, value_enum, default_value_t = DriftThreshold::High)]
+    pub(crate) fail_on: DriftThreshold,
 }
 
 /// The lowest verdict that makes `inspect` exit 1.

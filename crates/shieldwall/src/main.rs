@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Scan(args) => commands::scan::run(&args),
         cli::Command::Inspect(args) => commands::inspect::run(&args),
+        cli::Command::Diff(args) => commands::diff::run(&args),
         cli::Command::Rule { id } => commands::rule::run(id.as_deref()),
         cli::Command::Db(args) => commands::db::run(&args),
     };

@@ -448,7 +448,8 @@ impl<'s> Walker<'s> {
                 _ => 2,
             };
             let mut cursor = node.walk();
-            for child in node.named_children(&mut cursor) {
+            let children: Vec<_> = node.named_children(&mut cursor).collect();
+            for child in children.into_iter().rev() {
                 stack.push((child, next));
             }
         }

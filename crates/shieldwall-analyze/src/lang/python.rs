@@ -369,7 +369,8 @@ impl<'s> Walker<'s> {
             }
             let mut cursor = node.walk();
             let top_level = node.kind() == "argument_list";
-            for child in node.named_children(&mut cursor) {
+            let children: Vec<_> = node.named_children(&mut cursor).collect();
+            for child in children.into_iter().rev() {
                 stack.push((child, top_level));
             }
         }

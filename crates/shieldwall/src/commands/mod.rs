@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub(crate) mod db;
+pub(crate) mod diff;
 pub(crate) mod inspect;
 pub(crate) mod rule;
 pub(crate) mod scan;

@@ -11,6 +11,7 @@ fn every_flag_is_in_the_readme() {
         &["scan"][..],
         &["inspect"],
         &["rule"],
+        &["diff"],
         &["db", "import"],
         &["db", "status"],
         &["db", "update"],

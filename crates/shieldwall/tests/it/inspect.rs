@@ -241,3 +241,50 @@ fn rule_prints_documentation() {
         .code(2)
         .stderr(predicates::str::contains("no rule `SW-NOPE-999`"));
 }
+
+#[test]
+fn diff_reports_what_the_new_version_can_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shieldwall-analyze/tests/fixtures/incidents/mistralai"
+    );
+    let output = shieldwall(tmp.path())
+        .args(["diff", "-f", "json"])
+        .arg(format!("{fixtures}/prev"))
+        .arg(format!("{fixtures}/bad"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["drift"]["severity"], "critical");
+    assert_eq!(json["old"]["verdict"], "pass");
+    assert_eq!(json["new"]["verdict"], "block");
+    let changes = json["drift"]["changes"].as_array().unwrap();
+    assert!(changes.iter().any(|c| c["stage"] == "import"
+        && c["kind"] == "capability"
+        && c["file"] == "fixture_mistral/client/__init__.py"));
+    shieldwall(tmp.path())
+        .arg("diff")
+        .arg(format!("{fixtures}/prev"))
+        .arg(format!("{fixtures}/bad"))
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("drift: critical"))
+        .stdout(predicates::str::contains(
+            "new in 2.4.6: new import capability",
+        ));
+    // The same version against itself: nothing new.
+    shieldwall(tmp.path())
+        .arg("diff")
+        .arg(format!("{fixtures}/bad"))
+        .arg(format!("{fixtures}/bad"))
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("no new behavior"));
+}
