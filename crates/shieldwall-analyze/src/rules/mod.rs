@@ -327,9 +327,10 @@ impl<'a> Context<'a> {
                     for lit in &facts.strings {
                         for m in matcher.find_overlapping_iter(lit.value.as_str()) {
                             if seen.insert(m.pattern().as_usize()) {
-                                let used = facts.calls.iter().any(|c| {
-                                    c.line == lit.line && c.strings.iter().any(|s| *s == lit.value)
-                                });
+                                let used = facts
+                                    .calls
+                                    .iter()
+                                    .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
                                 out.push(Hit {
                                     file,
                                     line: lit.line,
