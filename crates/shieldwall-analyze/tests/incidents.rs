@@ -64,3 +64,36 @@ fn incidents_are_blocked_and_their_drift_is_reported() {
     }
     insta::assert_snapshot!(report);
 }
+
+/// Legitimate packages that look like the incidents pass:
+/// `tests/fixtures/lookalikes/*`, plus a large minified bundle built here.
+#[test]
+fn lookalikes_pass() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lookalikes");
+    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    dirs.sort();
+    assert!(dirs.len() >= 4);
+    for dir in dirs {
+        let report = inspect(&open(&dir), &Options::default());
+        assert_eq!(report.verdict, Verdict::Pass, "{}: {:#?}", dir.display(), report.findings);
+    }
+    // A 700 KB minified bundle on one line, required as the main module.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("package.json"),
+        r#"{"name":"fixture-bundle","version":"1.0.0","main":"dist/bundle.min.js"}"#,
+    )
+    .unwrap();
+    std::fs::create_dir(tmp.path().join("dist")).unwrap();
+    let mut bundle = String::from("!function(e){\"use strict\";var t={};");
+    for i in 0..12_000 {
+        bundle.push_str(&format!(
+            "function n{i}(e,t){{return e&&t?e.map(function(r){{return r+{i}}}):t||[]}}t.f{i}=n{i};"
+        ));
+    }
+    bundle.push_str("e.lib=t}(this);");
+    assert!(bundle.len() > 700_000);
+    std::fs::write(tmp.path().join("dist/bundle.min.js"), bundle).unwrap();
+    let report = inspect(&open(tmp.path()), &Options::default());
+    assert_eq!(report.verdict, Verdict::Pass, "{:#?}", report.findings);
+}
