@@ -169,22 +169,23 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
             }
         }
     }
-    // Everything else that is code runs only when called; smallest first.
+    // Everything else that is code runs only when called: parsed when it
+    // holds a token of behavior that weighs even then, smallest first.
+    // Tests, docs and examples are not installed and stay lexical.
+    let wanted = |f: &SourceFile| {
+        matches!(f.lang, Lang::Python | Lang::JavaScript)
+            && !surface::is_not_shipped(&f.path)
+            && !surface::is_test_file(&f.path)
+            && f.text.as_deref().is_some_and(lexical::has_strong_trigger)
+    };
     let mut rest: Vec<usize> = (0..files.len())
-        .filter(|&i| {
-            let f = &files[i];
-            f.facts.is_none()
-                && f.role.is_none()
-                && matches!(f.lang, Lang::Python | Lang::JavaScript)
-        })
+        .filter(|&i| files[i].facts.is_none() && files[i].role.is_none() && wanted(&files[i]))
         .collect();
     rest.sort_by_key(|&i| files[i].size);
     for i in rest {
         parse(&mut files[i], Stage::Runtime, false, &mut budget);
     }
-    let unparsed = files.iter().filter(|f| {
-        f.facts.is_none() && matches!(f.lang, Lang::Python | Lang::JavaScript) && f.text.is_some()
-    });
+    let unparsed = files.iter().filter(|f| f.facts.is_none() && wanted(f));
     let over_budget = unparsed.fold((0, 0), |(n, bytes), f| (n + 1, bytes + f.size));
     let mut findings = Vec::new();
     let cx = Context {

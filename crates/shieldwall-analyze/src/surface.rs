@@ -107,6 +107,17 @@ pub fn is_not_shipped(path: &str) -> bool {
         .any(|p| NOT_SHIPPED.contains(&p.to_ascii_lowercase().as_str()))
 }
 
+/// `test_x.py`, `x_test.py`, `tests.py`, `conftest.py`, `x.test.js`,
+/// `x.spec.js`: test code, not run by installing or importing.
+pub fn is_test_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || matches!(name, "tests.py" | "conftest.py" | "test.py")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+}
+
 /// Reads the manifests and layout of `artifact`.
 pub fn plan(artifact: &Artifact) -> Plan {
     let mut plan = Plan::default();
@@ -303,13 +314,13 @@ fn python(artifact: &Artifact, plan: &mut Plan) {
                     },
                 );
             }
-        } else if path.ends_with(".py") && !is_not_shipped(path) {
+        } else if path.ends_with(".py") && !is_not_shipped(path) && !is_test_file(path) {
             let name = path.rsplit('/').next().unwrap_or(path);
             let depth = path.matches('/').count() - usize::from(has_source_prefix(path));
             let top_module = depth == 0
                 && !matches!(
                     name,
-                    "setup.py" | "conftest.py" | "noxfile.py" | "fabfile.py"
+                    "setup.py" | "noxfile.py" | "fabfile.py" | "conf.py" | "manage.py"
                 );
             if name == "__init__.py" || top_module {
                 plan.assign(

@@ -70,12 +70,21 @@ fn incidents_are_blocked_and_their_drift_is_reported() {
 #[test]
 fn lookalikes_pass() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lookalikes");
-    let mut dirs: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut dirs: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     dirs.sort();
     assert!(dirs.len() >= 4);
     for dir in dirs {
         let report = inspect(&open(&dir), &Options::default());
-        assert_eq!(report.verdict, Verdict::Pass, "{}: {:#?}", dir.display(), report.findings);
+        assert_eq!(
+            report.verdict,
+            Verdict::Pass,
+            "{}: {:#?}",
+            dir.display(),
+            report.findings
+        );
     }
     // A 700 KB minified bundle on one line, required as the main module.
     let tmp = tempfile::tempdir().unwrap();

@@ -193,6 +193,77 @@ pub fn has_trigger(text: &str) -> bool {
     TRIGGER_MATCHER.is_match(text)
 }
 
+/// Tokens of behavior that weighs even in code that only runs when
+/// called (decoded execution, reverse shells, wipes, miners, stealer
+/// targets, exfiltration hosts). A file nothing loads by itself is parsed
+/// only when it holds one of them.
+const STRONG_TRIGGERS: &[&str] = &[
+    "exec(",
+    "eval(",
+    "b64decode",
+    "marshal",
+    "__import__",
+    "fromCharCode",
+    "atob(",
+    "Function(",
+    "webhook",
+    "discord",
+    "telegram",
+    "/dev/tcp",
+    "xmrig",
+    "stratum",
+    "trufflehog",
+    "eth_call",
+    "powershell",
+    "start_new_session",
+    "setsid",
+    "nohup",
+    "detached",
+    "169.254",
+    "ACTIONS_ID",
+    ".ssh/",
+    ".aws/",
+    "id_rsa",
+    "wallet",
+    "pastebin",
+    "ngrok",
+    "npm publish",
+    "twine upload",
+    "rm -rf",
+    "rmtree(",
+    "rmSync(",
+    "crontab",
+    "LaunchAgents",
+    "autostart",
+    "bashrc",
+    "_0x",
+    "pyarmor",
+    "startfile",
+    "certutil",
+    "bitsadmin",
+    "Login Data",
+    "cookies.sqlite",
+    "api.github.com",
+    "dup2",
+    "pty.spawn",
+    "keylog",
+    "pynput",
+    "ImageGrab",
+    "gethostbyname",
+];
+
+static STRONG_MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new(STRONG_TRIGGERS)
+            .expect("the trigger list builds an automaton")
+    });
+
+/// Whether `text` holds a token of behavior that weighs even when only
+/// run on request.
+pub fn has_strong_trigger(text: &str) -> bool {
+    STRONG_MATCHER.is_match(text)
+}
+
 /// The modules a Python file imports at module scope (unindented
 /// `import x`, `from x import y`), read line by line without parsing.
 pub fn python_imports(text: &str) -> Vec<String> {
