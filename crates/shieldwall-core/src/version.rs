@@ -45,9 +45,17 @@ impl Version {
                 let bare = trimmed
                     .trim_start_matches('=')
                     .trim_start_matches(['v', 'V']);
-                nodejs_semver::Version::parse(bare)
-                    .map(Self::Npm)
-                    .map_err(|_| err())
+                let version = nodejs_semver::Version::parse(bare).map_err(|_| err())?;
+                // The parser is lenient with prerelease and build parts
+                // (`1.2.3abc` reads as `1.2.3-abc`) but refuses some of its
+                // own renderings of them (the separator it adds can take the
+                // text over npm's 256-character limit); keep only versions
+                // whose text round-trips, so a stored version reads back.
+                let loose = !version.pre_release().is_empty() || !version.build().is_empty();
+                if loose && nodejs_semver::Version::parse(version.to_string()).is_err() {
+                    return Err(err());
+                }
+                Ok(Self::Npm(version))
             }
             Ecosystem::PyPI => pep440_rs::Version::from_str(trimmed)
                 .map(Self::PyPI)
@@ -95,6 +103,26 @@ impl fmt::Display for Version {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: a long, loosely written npm version rendered to
+    /// text the parser refused (over npm's length limit).
+    #[test]
+    fn every_parsed_npm_version_renders_to_text_that_parses() {
+        let long = format!("884.8.78{}", "GG4GG.G88.G7".repeat(21));
+        assert!(Version::parse(Ecosystem::Npm, &long).is_err());
+        for len in [100, 200, 240, 250, 251, 252, 255, 256, 300] {
+            for sep in ["", "-", "+"] {
+                let text = format!("1.2.3{sep}{}", "a".repeat(len));
+                if let Ok(v) = Version::parse(Ecosystem::Npm, &text) {
+                    assert_eq!(Version::parse(Ecosystem::Npm, &v.to_string()).unwrap(), v);
+                }
+            }
+        }
+        assert!(Version::parse(Ecosystem::Npm, "1.2.3-beta.1").is_ok());
+        let crash =
+            std::str::from_utf8(include_bytes!("../tests/data/fuzz-npm-long-version.txt")).unwrap();
+        assert!(Version::parse(Ecosystem::Npm, crash).is_err());
+    }
 
     fn py(s: &str) -> Version {
         Version::parse(Ecosystem::PyPI, s).unwrap()
