@@ -1,0 +1,280 @@
+//! The gateway's configuration file (TOML).
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! state_dir = "/var/lib/shieldwall"
+//! [pypi]
+//! upstreams = ["http://127.0.0.1:9000/simple/"]   # simple-API roots, first = private
+//! [npm]
+//! upstreams = ["http://127.0.0.1:9000/npm/"]      # registry roots, first = private
+//! [policy]
+//! min_age = "48h"
+//! ```
+//!
+//! Registry addresses are never defaults: every upstream comes from this
+//! file (`shieldwall gate init` writes one from the local pip and npm
+//! configuration).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::GateError;
+use crate::policy::PolicyConfig;
+
+/// The whole configuration file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// The address to listen on (`127.0.0.1:8080`).
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// Where the gateway keeps its record, artifacts and cached metadata.
+    pub state_dir: PathBuf,
+    /// The address clients reach the gateway at (`https://gate.example.com`),
+    /// used in rewritten file and tarball URLs. Without it, the request's
+    /// `Host` header (and `X-Forwarded-Proto`) decide.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The Python simple-API upstreams.
+    #[serde(default)]
+    pub pypi: UpstreamsConfig,
+    /// The npm registry upstreams.
+    #[serde(default)]
+    pub npm: UpstreamsConfig,
+    /// The policy; reloaded while the gateway runs when the file changes.
+    #[serde(default)]
+    pub policy: PolicyConfig,
+    /// Caching and upstream limits.
+    #[serde(default)]
+    pub cache: CacheConfig,
+    /// Where imported advisories are read from (default: the `db import`
+    /// store under the XDG cache directory).
+    #[serde(default)]
+    pub advisories: AdvisoriesConfig,
+    /// The admin API.
+    #[serde(default)]
+    pub admin: AdminConfig,
+    /// The install record.
+    #[serde(default)]
+    pub record: RecordConfig,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".to_owned()
+}
+
+/// The upstreams of one ecosystem.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamsConfig {
+    /// Upstream roots, in order. The first is the private upstream: a name
+    /// it serves is never taken from the ones after it.
+    #[serde(default)]
+    pub upstreams: Vec<String>,
+}
+
+/// Caching and upstream limits.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// How long fetched metadata is used before it is fetched again.
+    pub metadata_ttl: String,
+    /// How long an upstream request may take.
+    pub upstream_timeout: String,
+    /// The largest metadata document accepted from an upstream, in bytes.
+    pub max_metadata_bytes: u64,
+    /// The largest artifact accepted from an upstream, in bytes.
+    pub max_artifact_bytes: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            metadata_ttl: "5m".to_owned(),
+            upstream_timeout: "30s".to_owned(),
+            max_metadata_bytes: 64 << 20,
+            max_artifact_bytes: 2 << 30,
+        }
+    }
+}
+
+/// Where advisories come from.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvisoriesConfig {
+    /// The store directory `shieldwall db import` writes to.
+    #[serde(default)]
+    pub store_dir: Option<PathBuf>,
+}
+
+/// The admin API.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// The environment variable holding the admin token; without a token
+    /// the admin API answers 403 to everything.
+    #[serde(default)]
+    pub token_env: Option<String>,
+}
+
+/// The install record.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecordConfig {
+    /// How long rows are kept (`90d`).
+    pub retention: String,
+}
+
+impl Default for RecordConfig {
+    fn default() -> Self {
+        Self {
+            retention: "90d".to_owned(),
+        }
+    }
+}
+
+impl GateConfig {
+    /// Reads and checks the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Self, GateError> {
+        let text = std::fs::read_to_string(path).map_err(|source| GateError::ConfigRead {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses and checks configuration text; `path` names it in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, GateError> {
+        let config: Self = toml::from_str(text).map_err(|e| GateError::Config {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.check(path)?;
+        Ok(config)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), GateError> {
+        let bad = |message: String| GateError::Config {
+            path: path.to_owned(),
+            message,
+        };
+        for (key, value) in [
+            ("cache.metadata_ttl", &self.cache.metadata_ttl),
+            ("cache.upstream_timeout", &self.cache.upstream_timeout),
+            ("record.retention", &self.record.retention),
+        ] {
+            parse_duration(value).map_err(|e| bad(format!("`{key}`: {e}")))?;
+        }
+        for (eco, upstreams) in [("pypi", &self.pypi), ("npm", &self.npm)] {
+            for upstream in &upstreams.upstreams {
+                let url = reqwest::Url::parse(upstream)
+                    .map_err(|e| bad(format!("`{eco}.upstreams`: `{upstream}`: {e}")))?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(bad(format!(
+                        "`{eco}.upstreams`: `{upstream}` is not an http or https address"
+                    )));
+                }
+            }
+        }
+        if let Some(url) = &self.public_url {
+            reqwest::Url::parse(url).map_err(|e| bad(format!("`public_url`: {e}")))?;
+        }
+        self.policy
+            .compile()
+            .map_err(|e| bad(format!("`policy`: {e}")))?;
+        Ok(())
+    }
+
+    /// The metadata time-to-live.
+    pub fn metadata_ttl(&self) -> Duration {
+        parse_duration(&self.cache.metadata_ttl).unwrap_or(Duration::from_secs(300))
+    }
+
+    /// The upstream request timeout.
+    pub fn upstream_timeout(&self) -> Duration {
+        parse_duration(&self.cache.upstream_timeout).unwrap_or(Duration::from_secs(30))
+    }
+
+    /// How long record rows are kept.
+    pub fn retention(&self) -> Duration {
+        parse_duration(&self.record.retention).unwrap_or(Duration::from_secs(90 * 86_400))
+    }
+}
+
+/// Parses a duration such as `48h`, `2d`, `90m`, `30s` or `1 day`
+/// (days are 24 hours).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let span: jiff::Span = text
+        .trim()
+        .parse()
+        .map_err(|e| format!("`{text}` is not a duration (like `48h`, `2d`, `30m`): {e}"))?;
+    let signed = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("`{text}`: {e}"))?;
+    Duration::try_from(signed).map_err(|_| format!("`{text}` is negative"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(
+            parse_duration("48h").unwrap(),
+            Duration::from_secs(48 * 3600)
+        );
+        assert_eq!(
+            parse_duration("2d").unwrap(),
+            Duration::from_secs(48 * 3600)
+        );
+        assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(
+            parse_duration("1 day").unwrap(),
+            Duration::from_secs(86_400)
+        );
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1h").is_err());
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let text = r#"
+listen = "127.0.0.1:8080"
+state_dir = "/var/lib/shieldwall"
+[pypi]
+upstreams = ["http://127.0.0.1:9000/simple/"]
+[npm]
+upstreams = ["http://127.0.0.1:9000/npm/"]
+[policy]
+min_age = "48h"
+"#;
+        let config = GateConfig::parse(Path::new("gate.toml"), text).unwrap();
+        assert_eq!(config.pypi.upstreams.len(), 1);
+        assert_eq!(config.metadata_ttl(), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = GateConfig::parse(Path::new("g.toml"), "state_dir = \"/x\"\nlisten_on = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("g.toml") && err.contains("listen_on"), "{err}");
+        let err = GateConfig::parse(
+            Path::new("g.toml"),
+            "state_dir = \"/x\"\n[pypi]\nupstreams = [\"ftp://h/\"]\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("not an http"), "{err}");
+        let err = GateConfig::parse(
+            Path::new("g.toml"),
+            "state_dir = \"/x\"\n[policy]\nmin_age = \"soon\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("min_age"), "{err}");
+    }
+}

@@ -1,0 +1,604 @@
+//! The Python simple repository API, served under `/pypi/simple/`, and
+//! the files it links to, under `/pypi/files/SHA256/FILENAME`.
+//!
+//! Upstream pages are fetched as PEP 691 JSON (HTML upstreams are read
+//! too), every file is decided on by itself (new files can be added to an
+//! old release, so age is judged per file), and the page is written back
+//! in the form the client asked for with file URLs pointing here. A file
+//! request decides again (the advisory database may have changed since the
+//! page was fetched), then serves the file from the cache or fetches it,
+//! checking its bytes against the sha256 the upstream declared.
+
+pub mod page;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::Value;
+use shieldwall_core::Ecosystem;
+
+use crate::blobs::{BlobError, Expected, is_sha256};
+use crate::decision::{Decision, Subject};
+use crate::metacache::{CachedDoc, FetchError};
+use crate::metrics::Route;
+use crate::policy::HideMode;
+use crate::state::Gate;
+use crate::web::{self, Client, REQUEST_ID, STALE};
+
+use page::{FileEntry, HTML_TYPE, JSON_TYPE, ProjectPage, file_version, project_candidates};
+
+/// What the gateway asks upstreams for: JSON first (it has upload times).
+const UPSTREAM_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
+
+/// The routes of the Python side.
+pub fn routes() -> Router<Arc<Gate>> {
+    Router::new()
+        .route(
+            "/pypi/simple",
+            get(|| async { Redirect::permanent("/pypi/simple/") }),
+        )
+        .route("/pypi/simple/", get(root))
+        .route("/pypi/simple/{project}", get(project))
+        .route("/pypi/simple/{project}/", get(project))
+        .route("/pypi/files/{sha256}/{filename}", get(file))
+}
+
+/// A parsed page and the cached document it was parsed from.
+type Parsed = (Arc<CachedDoc>, Arc<ProjectPage>);
+
+/// Parsed pages, reused while their cached document is the same.
+#[derive(Default)]
+pub struct ParsedPages(RwLock<HashMap<String, Parsed>>);
+
+/// The format a client asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Html,
+    TextHtml,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Json => JSON_TYPE,
+            Self::Html => HTML_TYPE,
+            Self::TextHtml => "text/html; charset=utf-8",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct FormatQuery {
+    format: Option<String>,
+}
+
+/// Picks the response format from `Accept` (PEP 691, with q-values) or a
+/// `?format=` parameter; `None` when nothing acceptable is offered.
+fn negotiate(accept: Option<&str>, format: Option<&str>) -> Option<Format> {
+    let by_type = |media: &str| match media {
+        "application/vnd.pypi.simple.v1+json" | "application/vnd.pypi.simple.latest+json" => {
+            Some(Format::Json)
+        }
+        "application/vnd.pypi.simple.v1+html" | "application/vnd.pypi.simple.latest+html" => {
+            Some(Format::Html)
+        }
+        "text/html" | "text/*" | "*/*" => Some(Format::TextHtml),
+        _ => None,
+    };
+    if let Some(format) = format {
+        return by_type(format);
+    }
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Some(Format::TextHtml);
+    };
+    let mut best: Option<(f32, Format)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        if let Some(format) = by_type(&media)
+            && best.is_none_or(|(bq, _)| q > bq)
+        {
+            best = Some((q, format));
+        }
+    }
+    best.map(|(_, f)| f)
+}
+
+async fn root(client: Client, headers: HeaderMap, Query(q): Query<FormatQuery>) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let Some(format) = negotiate(accept, q.format.as_deref()) else {
+        return web::error(StatusCode::NOT_ACCEPTABLE, "no acceptable format", &client);
+    };
+    // The gateway does not list every upstream project: clients ask for
+    // projects by name.
+    let body = match format {
+        Format::Json => r#"{"meta":{"api-version":"1.1"},"projects":[]}"#.to_owned(),
+        _ => "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Simple index</title></head><body></body></html>\n".to_owned(),
+    };
+    respond(format, body.into_bytes(), &client, false)
+}
+
+fn respond(format: Format, body: Vec<u8>, client: &Client, stale: bool) -> Response {
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if stale {
+        headers.insert(STALE, HeaderValue::from_static("true"));
+    }
+    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
+        headers.insert(REQUEST_ID, id);
+    }
+    response
+}
+
+async fn project(
+    State(gate): State<Arc<Gate>>,
+    Path(project): Path<String>,
+    client: Client,
+    headers: HeaderMap,
+    Query(q): Query<FormatQuery>,
+) -> Response {
+    gate.metrics.count_request(Route::PypiMetadata);
+    let name = Ecosystem::PyPI.normalize_name(&project).into_owned();
+    if name != project || !is_valid_name(&name) {
+        if !is_valid_name(&name) {
+            return web::error(
+                StatusCode::NOT_FOUND,
+                format!("`{project}` is not a project name"),
+                &client,
+            );
+        }
+        return Redirect::permanent(&format!("{}/pypi/simple/{name}/", client.base_url))
+            .into_response();
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let Some(format) = negotiate(accept, q.format.as_deref()) else {
+        return web::error(
+            StatusCode::NOT_ACCEPTABLE,
+            "no acceptable format (the simple API serves PEP 691 JSON and HTML)",
+            &client,
+        );
+    };
+    let (page, stale) = match load_page(&gate, &name).await {
+        Ok(loaded) => loaded,
+        Err(response) => return response.into_response(&client),
+    };
+    let view = filtered_view(&gate, &page, &client);
+    let body = match format {
+        Format::Json => view.to_json(),
+        Format::Html | Format::TextHtml => view.to_html().into_bytes(),
+    };
+    respond(format, body, &client, stale)
+}
+
+/// Why a page could not be had, as a response.
+enum LoadError {
+    NotFound(String),
+    Outage(String),
+    Invalid(String),
+}
+
+impl LoadError {
+    fn into_response(self, client: &Client) -> Response {
+        match self {
+            Self::NotFound(name) => web::error(
+                StatusCode::NOT_FOUND,
+                format!("no upstream has `{name}`"),
+                client,
+            ),
+            Self::Outage(message) => web::error(StatusCode::BAD_GATEWAY, message, client),
+            Self::Invalid(message) => web::error(StatusCode::BAD_GATEWAY, message, client),
+        }
+    }
+}
+
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && !name.starts_with('.')
+}
+
+/// The upstream page for `name` (normalized), parsed, and whether it came
+/// from the cache because the upstream was down.
+async fn load_page(gate: &Gate, name: &str) -> Result<(Arc<ProjectPage>, bool), LoadError> {
+    let urls: Vec<String> = gate
+        .config
+        .pypi
+        .upstreams
+        .iter()
+        .map(|root| format!("{}/{name}/", root.trim_end_matches('/')))
+        .collect();
+    let key = format!("pypi/{name}");
+    let fetch = gate
+        .meta
+        .fetch(
+            &gate.upstream,
+            &key,
+            &urls,
+            UPSTREAM_ACCEPT,
+            gate.config.cache.max_metadata_bytes,
+        )
+        .await
+        .map_err(|e| match e {
+            FetchError::NotFound => LoadError::NotFound(name.to_owned()),
+            FetchError::Outage { url, error } => {
+                gate.metrics.count_upstream_error();
+                tracing::warn!(%url, %error, "upstream unavailable");
+                LoadError::Outage(format!(
+                    "the upstream for `{name}` cannot be reached and nothing is cached ({error})"
+                ))
+            }
+        })?;
+    if fetch.stale {
+        gate.metrics.count_stale();
+    }
+    if let Some((doc, page)) = gate.pypi_pages.0.read().expect("page lock").get(name)
+        && Arc::ptr_eq(doc, &fetch.doc)
+    {
+        return Ok((page.clone(), fetch.stale));
+    }
+    let base =
+        reqwest::Url::parse(&fetch.doc.url).map_err(|e| LoadError::Invalid(e.to_string()))?;
+    let page = ProjectPage::parse(
+        &fetch.doc.body,
+        fetch.doc.content_type.as_deref(),
+        name,
+        &base,
+    )
+    .map_err(|e| LoadError::Invalid(format!("`{name}` from {}: {e}", fetch.doc.url)))?;
+    {
+        let mut files = gate.pypi_files.write().expect("file index lock");
+        for file in &page.files {
+            if let Some(hash) = file.sha256() {
+                files.insert(hash, name.to_owned());
+            }
+        }
+    }
+    let page = Arc::new(page);
+    gate.pypi_pages
+        .0
+        .write()
+        .expect("page lock")
+        .insert(name.to_owned(), (fetch.doc.clone(), page.clone()));
+    Ok((page, fetch.stale))
+}
+
+/// Decides on one file of `page`.
+fn decide_file(
+    gate: &Gate,
+    page: &ProjectPage,
+    file: &FileEntry,
+    sha256: &str,
+) -> (Decision, String, String) {
+    let version = file_version(&file.filename, &page.name).unwrap_or_default();
+    let published = file
+        .upload_time
+        .as_deref()
+        .and_then(|t| t.parse::<Timestamp>().ok());
+    let (decision, policy) = gate.decide(&Subject {
+        ecosystem: Ecosystem::PyPI,
+        name: &page.name,
+        version: &version,
+        sha256: Some(sha256),
+        published,
+        install_scripts: None,
+    });
+    (decision, version, policy.revision.clone())
+}
+
+/// The page as this client may see it: file URLs pointing at the gateway,
+/// files the policy does not serve marked yanked with the reason (or left
+/// out), files without a sha256 left out (they cannot be checked).
+fn filtered_view(gate: &Gate, page: &ProjectPage, client: &Client) -> ProjectPage {
+    let hide = gate.policy().hide;
+    let mut view = ProjectPage {
+        meta: page.meta.clone(),
+        name: page.name.clone(),
+        files: Vec::with_capacity(page.files.len()),
+        versions: None,
+        extra: page.extra.clone(),
+    };
+    view.meta
+        .entry("api-version")
+        .or_insert_with(|| Value::String("1.1".to_owned()));
+    let mut removed_versions = HashSet::new();
+    let mut kept_versions = HashSet::new();
+    let mut hidden = 0usize;
+    for file in &page.files {
+        let Some(sha256) = file.sha256().filter(|h| is_sha256(h)) else {
+            hidden += 1;
+            continue;
+        };
+        let (decision, version, _) = decide_file(gate, page, file, &sha256);
+        let mut entry = file.clone();
+        entry.url = format!(
+            "{}/pypi/files/{sha256}/{}",
+            client.base_url,
+            urlencode(&file.filename)
+        );
+        if !decision.action.is_served() {
+            hidden += 1;
+            match hide {
+                HideMode::Remove => {
+                    removed_versions.insert(version);
+                    continue;
+                }
+                HideMode::Yank => {
+                    let mut reason = format!("shieldwall: {}", decision.reason);
+                    if let Some(at) = decision.available_at {
+                        reason.push_str(&format!(
+                            "; available from {}",
+                            at.strftime("%Y-%m-%d %H:%M UTC")
+                        ));
+                    }
+                    entry.yanked = Some(Value::String(reason));
+                }
+            }
+        }
+        kept_versions.insert(version);
+        view.files.push(entry);
+    }
+    view.versions = page.versions.as_ref().map(|versions| {
+        versions
+            .iter()
+            .filter(|v| kept_versions.contains(*v) || !removed_versions.contains(*v))
+            .cloned()
+            .collect()
+    });
+    if hidden > 0 {
+        tracing::debug!(project = %page.name, hidden, request = %client.request_id, "files held back");
+    }
+    view
+}
+
+/// Percent-encodes the characters of a file name that cannot appear in a
+/// URL path segment.
+fn urlencode(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~+!".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+async fn file(
+    State(gate): State<Arc<Gate>>,
+    Path((sha256, filename)): Path<(String, String)>,
+    client: Client,
+) -> Response {
+    gate.metrics.count_request(Route::PypiArtifact);
+    let sha256 = sha256.to_ascii_lowercase();
+    if !is_sha256(&sha256)
+        || filename.is_empty()
+        || filename.len() > 255
+        || filename.starts_with('.')
+        || filename.contains(['/', '\\', '\0'])
+    {
+        return web::error(StatusCode::NOT_FOUND, "no such file", &client);
+    }
+    let (artifact_name, metadata) = match filename.strip_suffix(".metadata") {
+        Some(stem) => (stem.to_owned(), true),
+        None => (filename.clone(), false),
+    };
+    let Some((page, entry)) = find_file(&gate, &sha256, &artifact_name).await else {
+        return web::error(
+            StatusCode::NOT_FOUND,
+            format!("no upstream lists `{artifact_name}` with sha256 {sha256}"),
+            &client,
+        );
+    };
+    let (decision, version, revision) = decide_file(&gate, &page, &entry, &sha256);
+    let mut event = client.event(
+        if decision.action.is_served() {
+            "download"
+        } else {
+            "refused"
+        },
+        "pypi",
+        &page.name,
+        &decision,
+        &revision,
+    );
+    event.version = Some(version.clone());
+    event.file = Some(filename.clone());
+    event.sha256 = Some(sha256.clone());
+    if !decision.action.is_served() {
+        tracing::info!(project = %page.name, %version, file = %filename, rule = %decision.rule, request = %client.request_id, "refused");
+        gate.record.log(event);
+        return web::refusal(&decision, &page.name, &version, &client, false);
+    }
+    let (want, url, limit) = if metadata {
+        let Some(hash) = entry.metadata_sha256().filter(|h| is_sha256(h)) else {
+            return web::error(
+                StatusCode::NOT_FOUND,
+                format!("`{artifact_name}` has no metadata file with a hash"),
+                &client,
+            );
+        };
+        (
+            hash,
+            format!("{}.metadata", entry.url),
+            gate.config.cache.max_metadata_bytes,
+        )
+    } else {
+        (
+            sha256.clone(),
+            entry.url.clone(),
+            gate.config.cache.max_artifact_bytes,
+        )
+    };
+    let cached = gate.blobs.contains(&want);
+    if !cached {
+        match gate
+            .blobs
+            .fetch(&gate.upstream, &url, &Expected::Sha256(want.clone()), limit)
+            .await
+        {
+            Ok(_) => {}
+            Err(BlobError::Mismatch { expected, actual }) => {
+                gate.metrics.count_integrity_failure();
+                tracing::error!(project = %page.name, file = %filename, %expected, %actual, upstream = %url, "integrity failure: upstream bytes do not match the declared hash");
+                let failed = Decision {
+                    action: crate::decision::Action::Deny,
+                    rule: "integrity".to_owned(),
+                    reason: format!(
+                        "the upstream served bytes that do not match the declared hash (declared {expected}, got sha256={actual})"
+                    ),
+                    available_at: None,
+                };
+                let mut event = client.event("refused", "pypi", &page.name, &failed, &revision);
+                event.version = Some(version.clone());
+                event.file = Some(filename.clone());
+                event.sha256 = Some(sha256.clone());
+                gate.record.log(event);
+                return web::error(StatusCode::BAD_GATEWAY, failed.reason, &client);
+            }
+            Err(error) => {
+                gate.metrics.count_upstream_error();
+                tracing::warn!(file = %filename, %error, "cannot fetch a file");
+                return web::error(
+                    StatusCode::BAD_GATEWAY,
+                    format!("cannot fetch `{filename}`: {error}"),
+                    &client,
+                );
+            }
+        }
+    }
+    gate.metrics.count_artifact(cached);
+    if !metadata {
+        gate.record
+            .approve("pypi", &sha256, &page.name, Some(&version));
+        gate.record.log(event);
+    }
+    serve_blob(&gate, &want, &client).await
+}
+
+/// Serves a stored file.
+pub(crate) async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Response {
+    let Some(path) = gate.blobs.path(sha256) else {
+        return web::error(StatusCode::NOT_FOUND, "no such file", client);
+    };
+    let file = match tokio::fs::File::open(&path).await {
+        Ok(file) => file,
+        Err(error) => {
+            tracing::error!(path = %path.display(), %error, "cannot read a cached file");
+            return web::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot read the cached file",
+                client,
+            );
+        }
+    };
+    let length = file.metadata().await.map(|m| m.len()).ok();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 << 10));
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
+        headers.insert(REQUEST_ID, id);
+    }
+    response
+}
+
+/// Finds the file with `sha256` and `filename` on its project's page.
+async fn find_file(
+    gate: &Gate,
+    sha256: &str,
+    filename: &str,
+) -> Option<(Arc<ProjectPage>, FileEntry)> {
+    let known = gate
+        .pypi_files
+        .read()
+        .expect("file index lock")
+        .get(sha256)
+        .cloned();
+    let candidates = known.into_iter().chain(project_candidates(filename));
+    let mut tried = HashSet::new();
+    for name in candidates {
+        if !tried.insert(name.clone()) || !is_valid_name(&name) {
+            continue;
+        }
+        let Ok((page, _)) = load_page(gate, &name).await else {
+            continue;
+        };
+        if let Some(entry) = page
+            .files
+            .iter()
+            .find(|f| f.filename == filename && f.sha256().as_deref() == Some(sha256))
+        {
+            return Some((page.clone(), entry.clone()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_negotiation_follows_pep_691() {
+        let pip = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01";
+        assert_eq!(negotiate(Some(pip), None), Some(Format::Json));
+        assert_eq!(negotiate(Some("text/html"), None), Some(Format::TextHtml));
+        assert_eq!(
+            negotiate(
+                Some(
+                    "application/vnd.pypi.simple.v1+json;q=0.2, application/vnd.pypi.simple.v1+html"
+                ),
+                None
+            ),
+            Some(Format::Html)
+        );
+        assert_eq!(negotiate(None, None), Some(Format::TextHtml));
+        assert_eq!(negotiate(Some("application/json"), None), None);
+        assert_eq!(negotiate(Some("text/html;q=0"), None), None);
+        assert_eq!(
+            negotiate(Some("text/html"), Some(JSON_TYPE)),
+            Some(Format::Json)
+        );
+    }
+
+    #[test]
+    fn file_names_are_encoded_for_urls() {
+        assert_eq!(urlencode("demo-1.0+local.tar.gz"), "demo-1.0+local.tar.gz");
+        assert_eq!(urlencode("a b#c"), "a%20b%23c");
+    }
+}

@@ -1,0 +1,522 @@
+//! The record: one SQLite file (WAL) in the state directory with one row
+//! per decision and per download, the hashes already served, and the
+//! overrides. Rows are written by one background thread in batches, so a
+//! request never waits for the disk.
+//!
+//! The SQL is plain and portable; a Postgres backend for several gateway
+//! replicas would implement the same operations.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::GateError;
+use crate::overrides::Override;
+
+/// One row of the record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// When (RFC 3339).
+    pub time: String,
+    /// `download` (an artifact was served), `refused` (an artifact request
+    /// was refused) or `metadata` (an index page or packument was served).
+    pub kind: String,
+    /// The client's address.
+    pub client: String,
+    /// The client's user agent (with npm's `npm-command` when sent).
+    pub user_agent: String,
+    /// The authenticated identity, when the gateway knows one.
+    pub identity: Option<String>,
+    /// `pypi` or `npm`.
+    pub ecosystem: String,
+    /// The package name, normalized.
+    pub name: String,
+    /// The version, when the request was for one.
+    pub version: Option<String>,
+    /// The file name, for artifacts.
+    pub file: Option<String>,
+    /// The artifact's sha256.
+    pub sha256: Option<String>,
+    /// `allow`, `warn`, `hold` or `deny`.
+    pub decision: String,
+    /// The rule that decided.
+    pub rule: String,
+    /// Why, in plain words.
+    pub reason: String,
+    /// The policy revision in force.
+    pub policy_revision: String,
+    /// The request id, also sent to the client in `X-Request-Id`.
+    pub request_id: String,
+}
+
+/// A query over the record (`gate log`).
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// Only this ecosystem.
+    pub ecosystem: Option<String>,
+    /// Only this package (normalized).
+    pub name: Option<String>,
+    /// Only this version.
+    pub version: Option<String>,
+    /// Only events at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only events before this time (RFC 3339).
+    pub until: Option<String>,
+    /// Only this client address.
+    pub client: Option<String>,
+    /// Only this kind of event.
+    pub kind: Option<String>,
+    /// At most this many rows (newest first).
+    pub limit: Option<u32>,
+}
+
+/// The record of one gateway.
+#[derive(Clone)]
+pub struct Record {
+    path: PathBuf,
+    writer: mpsc::Sender<Msg>,
+    sync: Arc<Mutex<Connection>>,
+    approved: Arc<RwLock<HashSet<(String, String)>>>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    client TEXT NOT NULL,
+    user_agent TEXT NOT NULL,
+    identity TEXT,
+    ecosystem TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT,
+    file TEXT,
+    sha256 TEXT,
+    decision TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    policy_revision TEXT NOT NULL,
+    request_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_package ON events (ecosystem, name, version);
+CREATE INDEX IF NOT EXISTS events_time ON events (time);
+CREATE TABLE IF NOT EXISTS approved (
+    ecosystem TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT,
+    first_served TEXT NOT NULL,
+    PRIMARY KEY (ecosystem, sha256)
+);
+CREATE TABLE IF NOT EXISTS overrides (
+    id INTEGER PRIMARY KEY,
+    ecosystem TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT,
+    sha256 TEXT,
+    reason TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    scope TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_reason TEXT
+);
+";
+
+impl Record {
+    /// Opens (or creates) the record at `path`.
+    pub fn open(path: &Path) -> Result<Self, GateError> {
+        let err = |source| GateError::Record {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| GateError::State {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let conn = connect(path).map_err(err)?;
+        conn.execute_batch(SCHEMA).map_err(err)?;
+        let approved = {
+            let mut stmt = conn
+                .prepare("SELECT ecosystem, sha256 FROM approved")
+                .map_err(err)?;
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .map_err(err)?
+                .collect::<Result<HashSet<(String, String)>, _>>()
+                .map_err(err)?
+        };
+        let writer_conn = connect(path).map_err(err)?;
+        let (writer, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("gate-record".to_owned())
+            .spawn(move || write_loop(writer_conn, rx))
+            .map_err(|source| GateError::State {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            sync: Arc::new(Mutex::new(conn)),
+            approved: Arc::new(RwLock::new(approved)),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues `event` for writing.
+    pub fn log(&self, event: Event) {
+        // The writer lives as long as the process; a send error means it
+        // died, and the next open reports why.
+        let _ = self.writer.send(Msg::Event(Box::new(event)));
+    }
+
+    /// True when this file was served before.
+    pub fn is_approved(&self, ecosystem: &str, sha256: &str) -> bool {
+        self.approved
+            .read()
+            .expect("approved set lock")
+            .contains(&(ecosystem.to_owned(), sha256.to_ascii_lowercase()))
+    }
+
+    /// Remembers that this file was served.
+    pub fn approve(&self, ecosystem: &str, sha256: &str, name: &str, version: Option<&str>) {
+        let key = (ecosystem.to_owned(), sha256.to_ascii_lowercase());
+        if !self
+            .approved
+            .write()
+            .expect("approved set lock")
+            .insert(key.clone())
+        {
+            return;
+        }
+        let conn = self.sync.lock().expect("record lock");
+        let _ = conn.execute(
+            "INSERT OR IGNORE INTO approved (ecosystem, sha256, name, version, first_served) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key.0, key.1, name, version, Timestamp::now().to_string()],
+        );
+    }
+
+    /// Forgets that a file was served (it turned out to be malicious).
+    pub fn unapprove(&self, ecosystem: &str, sha256: &str) {
+        let key = (ecosystem.to_owned(), sha256.to_ascii_lowercase());
+        self.approved
+            .write()
+            .expect("approved set lock")
+            .remove(&key);
+        let conn = self.sync.lock().expect("record lock");
+        let _ = conn.execute(
+            "DELETE FROM approved WHERE ecosystem = ?1 AND sha256 = ?2",
+            params![key.0, key.1],
+        );
+    }
+
+    /// Adds an override and returns it with its id.
+    pub fn add_override(&self, mut o: Override) -> Result<Override, rusqlite::Error> {
+        let conn = self.sync.lock().expect("record lock");
+        conn.execute(
+            "INSERT INTO overrides (ecosystem, name, version, sha256, reason, requested_by, scope, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                o.ecosystem,
+                o.name,
+                o.version,
+                o.sha256,
+                o.reason,
+                o.requested_by,
+                o.scope,
+                o.created_at.to_string(),
+                o.expires_at.to_string()
+            ],
+        )?;
+        o.id = conn.last_insert_rowid();
+        Ok(o)
+    }
+
+    /// Revokes override `id`; false when there is no such override.
+    pub fn revoke_override(&self, id: i64, reason: &str) -> Result<bool, rusqlite::Error> {
+        let conn = self.sync.lock().expect("record lock");
+        let n = conn.execute(
+            "UPDATE overrides SET revoked_at = ?1, revoked_reason = ?2 WHERE id = ?3 AND revoked_at IS NULL",
+            params![Timestamp::now().to_string(), reason, id],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Every override, newest first.
+    pub fn overrides(&self) -> Result<Vec<Override>, rusqlite::Error> {
+        let conn = self.sync.lock().expect("record lock");
+        let mut stmt = conn.prepare(
+            "SELECT id, ecosystem, name, version, sha256, reason, requested_by, scope, created_at, expires_at, revoked_at, revoked_reason FROM overrides ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            let ts = |i: usize| -> rusqlite::Result<Timestamp> {
+                let text: String = row.get(i)?;
+                text.parse().map_err(|e: jiff::Error| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })
+            };
+            let revoked: Option<String> = row.get(10)?;
+            Ok(Override {
+                id: row.get(0)?,
+                ecosystem: row.get(1)?,
+                name: row.get(2)?,
+                version: row.get(3)?,
+                sha256: row.get(4)?,
+                reason: row.get(5)?,
+                requested_by: row.get(6)?,
+                scope: row.get(7)?,
+                created_at: ts(8)?,
+                expires_at: ts(9)?,
+                revoked_at: revoked.and_then(|t| t.parse().ok()),
+                revoked_reason: row.get(11)?,
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// The rows matching `query`, newest first. Waits for queued rows to
+    /// be written first.
+    pub fn query(&self, query: &Query) -> Result<Vec<Event>, rusqlite::Error> {
+        self.flush();
+        query_file(&self.path, query)
+    }
+
+    /// Waits (briefly) until every queued row is written.
+    pub fn flush(&self) {
+        let (tx, rx) = mpsc::channel();
+        if self.writer.send(Msg::Flush(tx)).is_ok() {
+            let _ = rx.recv_timeout(Duration::from_secs(5));
+        }
+    }
+
+    /// Deletes rows older than `retention`; returns how many.
+    pub fn prune(&self, retention: Duration) -> Result<usize, rusqlite::Error> {
+        let cutoff = Timestamp::now()
+            .checked_sub(jiff::SignedDuration::try_from(retention).unwrap_or_default())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let conn = self.sync.lock().expect("record lock");
+        conn.execute(
+            "DELETE FROM events WHERE time < ?1",
+            params![cutoff.to_string()],
+        )
+    }
+
+    /// The number of rows (for status and metrics).
+    pub fn count(&self) -> u64 {
+        let conn = self.sync.lock().expect("record lock");
+        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .optional()
+            .ok()
+            .flatten()
+            .unwrap_or(0) as u64
+    }
+}
+
+/// What the writer thread receives.
+enum Msg {
+    /// A row to write.
+    Event(Box<Event>),
+    /// Answer once every row sent before this is written.
+    Flush(mpsc::Sender<()>),
+}
+
+fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
+fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Msg>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = Vec::new();
+        let mut waiters = Vec::new();
+        let mut next = Some(first);
+        while let Some(msg) = next {
+            match msg {
+                Msg::Event(event) => batch.push(*event),
+                Msg::Flush(waiter) => waiters.push(waiter),
+            }
+            next = if batch.len() < 512 {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        if !batch.is_empty() {
+            let _ = write_batch(&mut conn, &batch);
+        }
+        for waiter in waiters {
+            let _ = waiter.send(());
+        }
+    }
+}
+
+fn write_batch(conn: &mut Connection, batch: &[Event]) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO events (time, kind, client, user_agent, identity, ecosystem, name, version, file, sha256, decision, rule, reason, policy_revision, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )?;
+        for e in batch {
+            stmt.execute(params![
+                e.time,
+                e.kind,
+                e.client,
+                e.user_agent,
+                e.identity,
+                e.ecosystem,
+                e.name,
+                e.version,
+                e.file,
+                e.sha256,
+                e.decision,
+                e.rule,
+                e.reason,
+                e.policy_revision,
+                e.request_id
+            ])?;
+        }
+    }
+    tx.commit()
+}
+
+/// Reads rows matching `query` from the record file at `path` (used by
+/// `gate log` while the gateway runs).
+pub fn query_file(path: &Path, query: &Query) -> Result<Vec<Event>, rusqlite::Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let mut sql = String::from(
+        "SELECT time, kind, client, user_agent, identity, ecosystem, name, version, file, sha256, decision, rule, reason, policy_revision, request_id FROM events WHERE 1 = 1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    for (column, op, value) in [
+        ("ecosystem", "=", &query.ecosystem),
+        ("name", "=", &query.name),
+        ("version", "=", &query.version),
+        ("time", ">=", &query.since),
+        ("time", "<", &query.until),
+        ("client", "=", &query.client),
+        ("kind", "=", &query.kind),
+    ] {
+        if let Some(value) = value {
+            args.push(value.clone());
+            sql.push_str(&format!(" AND {column} {op} ?{}", args.len()));
+        }
+    }
+    sql.push_str(" ORDER BY id DESC");
+    if let Some(limit) = query.limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |row| {
+        Ok(Event {
+            time: row.get(0)?,
+            kind: row.get(1)?,
+            client: row.get(2)?,
+            user_agent: row.get(3)?,
+            identity: row.get(4)?,
+            ecosystem: row.get(5)?,
+            name: row.get(6)?,
+            version: row.get(7)?,
+            file: row.get(8)?,
+            sha256: row.get(9)?,
+            decision: row.get(10)?,
+            rule: row.get(11)?,
+            reason: row.get(12)?,
+            policy_revision: row.get(13)?,
+            request_id: row.get(14)?,
+        })
+    })?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(name: &str, version: &str, client: &str) -> Event {
+        Event {
+            time: Timestamp::now().to_string(),
+            kind: "download".to_owned(),
+            client: client.to_owned(),
+            user_agent: "pip/24".to_owned(),
+            ecosystem: "pypi".to_owned(),
+            name: name.to_owned(),
+            version: Some(version.to_owned()),
+            sha256: Some("ab".repeat(32)),
+            decision: "allow".to_owned(),
+            rule: "policy".to_owned(),
+            reason: "meets the policy".to_owned(),
+            policy_revision: "abc".to_owned(),
+            request_id: "r1".to_owned(),
+            ..Event::default()
+        }
+    }
+
+    #[test]
+    fn rows_are_written_and_found_by_package_and_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = Record::open(&dir.path().join("record.db")).unwrap();
+        record.log(event("demo", "1.0", "10.0.0.1"));
+        record.log(event("demo", "2.0", "10.0.0.2"));
+        record.log(event("other", "1.0", "10.0.0.1"));
+        let q = Query {
+            name: Some("demo".to_owned()),
+            ..Query::default()
+        };
+        assert_eq!(record.query(&q).unwrap().len(), 2);
+        let q = Query {
+            client: Some("10.0.0.1".to_owned()),
+            ..Query::default()
+        };
+        let rows = record.query(&q).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].name, "other", "newest first");
+        assert_eq!(record.count(), 3);
+    }
+
+    #[test]
+    fn approved_hashes_and_overrides_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("record.db");
+        let hash = "cd".repeat(32);
+        {
+            let record = Record::open(&path).unwrap();
+            record.approve("pypi", &hash, "demo", Some("1.0"));
+            let mut o = Override::example("pypi", "demo", Some("2.0"), "2030-01-01T00:00:00Z");
+            o.id = 0;
+            let o = record.add_override(o).unwrap();
+            assert!(o.id > 0);
+        }
+        let record = Record::open(&path).unwrap();
+        assert!(record.is_approved("pypi", &hash.to_uppercase()));
+        let overrides = record.overrides().unwrap();
+        assert_eq!(overrides.len(), 1);
+        assert!(record.revoke_override(overrides[0].id, "done").unwrap());
+        assert!(!record.revoke_override(overrides[0].id, "again").unwrap());
+        assert!(record.overrides().unwrap()[0].revoked_at.is_some());
+        record.unapprove("pypi", &hash);
+        assert!(!record.is_approved("pypi", &hash));
+    }
+}

@@ -1,0 +1,343 @@
+//! Test support: a local fake upstream registry serving generated
+//! packages with chosen upload times, and a running gateway in front of it.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use shieldwall_gate::{Gate, GateConfig};
+use tokio::sync::oneshot;
+
+/// One file a fake Python upstream serves.
+#[derive(Clone, Debug)]
+pub struct PyFile {
+    /// The project name.
+    pub project: String,
+    /// The file name.
+    pub filename: String,
+    /// The bytes served.
+    pub bytes: Vec<u8>,
+    /// The sha256 declared on the index page (normally that of `bytes`).
+    pub declared_sha256: String,
+    /// The declared upload time.
+    pub upload_time: Option<String>,
+    /// The core metadata (`METADATA`) served at `<file>.metadata`.
+    pub metadata: Option<Vec<u8>>,
+}
+
+/// A pure-Python wheel of `name` `version` holding a module that records
+/// its version (inert).
+pub fn wheel(name: &str, version: &str, upload_time: Option<&str>) -> PyFile {
+    let module = name.replace('-', "_");
+    let dist_info = format!("{module}-{version}.dist-info");
+    let metadata =
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test package\n");
+    let files: Vec<(String, Vec<u8>)> = vec![
+        (format!("{module}/__init__.py"), format!("VERSION = \"{version}\"\n").into_bytes()),
+        (format!("{dist_info}/METADATA"), metadata.clone().into_bytes()),
+        (
+            format!("{dist_info}/WHEEL"),
+            b"Wheel-Version: 1.0\nGenerator: shieldwall-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+        ),
+    ];
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut record = String::new();
+    for (path, data) in &files {
+        record.push_str(&format!(
+            "{path},sha256={},{}\n",
+            b64.encode(Sha256::digest(data)),
+            data.len()
+        ));
+    }
+    record.push_str(&format!("{dist_info}/RECORD,,\n"));
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default();
+        for (path, data) in files
+            .iter()
+            .chain([(format!("{dist_info}/RECORD"), record.into_bytes())].iter())
+        {
+            zip.start_file(path.as_str(), options).unwrap();
+            zip.write_all(data).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let bytes = out.into_inner();
+    PyFile {
+        project: name.to_owned(),
+        filename: format!("{module}-{version}-py3-none-any.whl"),
+        declared_sha256: hex::encode(Sha256::digest(&bytes)),
+        bytes,
+        upload_time: upload_time.map(str::to_owned),
+        metadata: Some(metadata.into_bytes()),
+    }
+}
+
+/// A fake Python simple-API upstream (PEP 691 JSON) on loopback.
+pub struct PyUpstream {
+    /// Its address.
+    pub addr: SocketAddr,
+    files: Arc<Mutex<Vec<PyFile>>>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+    /// Requests seen (paths).
+    pub requests: Arc<Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct UpState {
+    files: Arc<Mutex<Vec<PyFile>>>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl PyUpstream {
+    /// Starts serving `files`.
+    pub async fn start(files: Vec<PyFile>) -> Self {
+        let files = Arc::new(Mutex::new(files));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let state = UpState {
+            files: files.clone(),
+            requests: requests.clone(),
+        };
+        let app = Router::new()
+            .route("/simple/{project}/", get(up_project))
+            .route("/files/{filename}", get(up_file))
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            files,
+            stop: Some(stop),
+            handle: Some(handle),
+            requests,
+        }
+    }
+
+    /// The simple-API root to configure as an upstream.
+    pub fn simple_url(&self) -> String {
+        format!("http://{}/simple/", self.addr)
+    }
+
+    /// Adds a file.
+    pub fn add(&self, file: PyFile) {
+        self.files.lock().unwrap().push(file);
+    }
+
+    /// Stops serving (the port then refuses connections).
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.await;
+        }
+    }
+}
+
+async fn up_project(State(state): State<UpState>, UrlPath(project): UrlPath<String>) -> Response {
+    state
+        .requests
+        .lock()
+        .unwrap()
+        .push(format!("/simple/{project}/"));
+    let files = state.files.lock().unwrap().clone();
+    let mine: Vec<&PyFile> = files.iter().filter(|f| f.project == project).collect();
+    if mine.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let mut versions = BTreeMap::new();
+    let entries: Vec<serde_json::Value> = mine
+        .iter()
+        .map(|f| {
+            let version = f.filename.split('-').nth(1).unwrap_or("").to_owned();
+            versions.insert(version, ());
+            let mut entry = serde_json::json!({
+                "filename": f.filename,
+                "url": format!("../../files/{}", f.filename),
+                "hashes": {"sha256": f.declared_sha256},
+                "requires-python": ">=3.7",
+                "size": f.bytes.len(),
+                "yanked": false,
+            });
+            if let Some(t) = &f.upload_time {
+                entry["upload-time"] = serde_json::Value::String(t.clone());
+            }
+            if let Some(m) = &f.metadata {
+                let hash = hex::encode(Sha256::digest(m));
+                entry["core-metadata"] = serde_json::json!({"sha256": hash});
+                entry["dist-info-metadata"] = serde_json::json!({"sha256": hash});
+            }
+            entry
+        })
+        .collect();
+    let body = serde_json::json!({
+        "meta": {"api-version": "1.1", "_last-serial": 1},
+        "name": project,
+        "versions": versions.keys().collect::<Vec<_>>(),
+        "files": entries,
+    });
+    (
+        [(header::CONTENT_TYPE, "application/vnd.pypi.simple.v1+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn up_file(State(state): State<UpState>, UrlPath(filename): UrlPath<String>) -> Response {
+    state
+        .requests
+        .lock()
+        .unwrap()
+        .push(format!("/files/{filename}"));
+    let files = state.files.lock().unwrap().clone();
+    if let Some(stem) = filename.strip_suffix(".metadata")
+        && let Some(f) = files.iter().find(|f| f.filename == stem)
+        && let Some(m) = &f.metadata
+    {
+        return m.clone().into_response();
+    }
+    match files.iter().find(|f| f.filename == filename) {
+        Some(f) => f.bytes.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A gateway running in this process.
+pub struct RunningGate {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// Its state.
+    pub gate: Arc<Gate>,
+    /// Its configuration file.
+    pub config_path: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    /// The admin token.
+    pub token: String,
+}
+
+impl RunningGate {
+    /// Starts a gateway with the configuration `text` (written to a file
+    /// in `dir`, which also holds the state).
+    pub async fn start(dir: &Path, text: &str) -> Self {
+        let config_path = dir.join("gate.toml");
+        std::fs::write(&config_path, text).unwrap();
+        let config = GateConfig::load(&config_path).unwrap();
+        let token = format!("token-{}", std::process::id());
+        // SAFETY-free: tests set the token variable named in the config.
+        let gate = Gate::open_with_token(config, Some(&config_path), Some(token.clone())).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serving = gate.clone();
+        tokio::spawn(async move {
+            shieldwall_gate::server::serve(serving, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            addr,
+            gate,
+            config_path,
+            stop: Some(stop),
+            token,
+        }
+    }
+
+    /// The index URL for Python clients.
+    pub fn pypi_index(&self) -> String {
+        format!("http://{}/pypi/simple/", self.addr)
+    }
+
+    /// Adds an override through the admin API.
+    pub async fn add_override(&self, body: serde_json::Value) -> (u16, String) {
+        let response = reqwest::Client::new()
+            .post(format!("http://{}/-/admin/overrides", self.addr))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// Stops the gateway.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The output of a client command.
+#[derive(Debug)]
+pub struct Output {
+    /// Exit success.
+    pub ok: bool,
+    /// stdout and stderr together.
+    pub text: String,
+}
+
+/// Runs a client command (pip, uv, npm) with no user or site configuration.
+pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
+    let program = program.to_owned();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let cwd = cwd.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let output = std::process::Command::new(&program)
+            .args(&args)
+            .current_dir(&cwd)
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+            .env("PIP_NO_INPUT", "1")
+            .env("UV_NO_CONFIG", "1")
+            .env_remove("PIP_INDEX_URL")
+            .env_remove("PIP_EXTRA_INDEX_URL")
+            .env_remove("UV_INDEX_URL")
+            .env_remove("UV_DEFAULT_INDEX")
+            .env_remove("UV_EXTRA_INDEX_URL")
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("cannot start `{program}` (is it installed? .ci/run installs it): {e}")
+            });
+        Output {
+            ok: output.status.success(),
+            text: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+/// An RFC 3339 time `hours` ago.
+pub fn hours_ago(hours: i64) -> String {
+    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
+    t.to_string()
+}
