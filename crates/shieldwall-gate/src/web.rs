@@ -140,6 +140,7 @@ fn new_request_id() -> String {
 /// `error`; other clients show text).
 pub fn refusal(
     decision: &Decision,
+    ecosystem: &str,
     name: &str,
     version: &str,
     client: &Client,
@@ -162,7 +163,7 @@ pub fn refusal(
     let hint = match decision.action {
         Action::Deny if decision.rule == "advisory" => String::new(),
         _ => format!(
-            "; to request an exception: shieldwall gate override add {name}@{version} --reason TEXT"
+            "; to request an exception: shieldwall gate override add {ecosystem}:{name}@{version} --reason TEXT"
         ),
     };
     let full = format!("{message}{hint}");

@@ -40,6 +40,177 @@ pub(crate) enum Command {
     },
     /// Manage the advisory database: built-in feed and OSV imports.
     Db(DbArgs),
+    /// The registry gateway: a proxy for pip, uv, poetry and npm, pnpm,
+    /// yarn, bun that keeps known-malicious and too-fresh packages out and
+    /// records every install.
+    Gate(GateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GateArgs {
+    #[command(subcommand)]
+    pub(crate) command: GateCommand,
+}
+
+/// Where the gateway's configuration file is.
+#[derive(Debug, Args)]
+pub(crate) struct GateConfigArg {
+    /// The gateway's configuration file.
+    #[arg(long, value_name = "FILE", env = "SHIELDWALL_GATE_CONFIG")]
+    pub(crate) config: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum GateCommand {
+    /// Run the gateway. Python clients use `http://HOST:PORT/pypi/simple/`
+    /// as their index; the policy reloads when the file changes; SIGINT or
+    /// SIGTERM stop it after requests in flight finish.
+    Serve {
+        #[command(flatten)]
+        config: GateConfigArg,
+        /// Log format on stderr: `json` (one object per line) or `text`.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
+    },
+    /// Write a starting configuration whose upstreams are the registries
+    /// the local pip and npm already use.
+    Init {
+        /// Where to write it (`-` for stdout).
+        #[arg(short, long, default_value = "shieldwall-gate.toml")]
+        output: PathBuf,
+        /// The state directory to put in it.
+        #[arg(long, default_value = "/var/lib/shieldwall")]
+        state_dir: PathBuf,
+        /// The listen address to put in it.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Who installed what, when, with which hash: rows of the record,
+    /// newest first.
+    Log {
+        #[command(flatten)]
+        config: GateConfigArg,
+        /// Only this package (name as written; normalized for Python).
+        #[arg(long)]
+        name: Option<String>,
+        /// Only this version.
+        #[arg(long)]
+        version: Option<String>,
+        /// Only this ecosystem (`pypi` or `npm`).
+        #[arg(long)]
+        ecosystem: Option<String>,
+        /// Only rows at or after this time (RFC 3339, or a duration ago
+        /// such as `24h`).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only rows before this time (RFC 3339, or a duration ago).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this client address.
+        #[arg(long)]
+        client: Option<String>,
+        /// Only this kind of row: `download`, `refused`.
+        #[arg(long)]
+        kind: Option<String>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Output format: `table`, or `json` (JSON Lines, one row per line).
+        #[arg(short, long, value_enum, default_value_t = GateLogFormat::Table)]
+        format: GateLogFormat,
+    },
+    /// Overrides: let one version (or one file) through the policy for a
+    /// while, with a reason. Talks to the running gateway's admin API with
+    /// the token from the variable named by `admin.token_env`.
+    Override {
+        #[command(subcommand)]
+        command: OverrideCommand,
+    },
+    /// The running gateway's status (policy revision, advisories, active
+    /// overrides), from its admin API.
+    Status {
+        #[command(flatten)]
+        config: GateConfigArg,
+    },
+    /// Print the pip.conf, uv.toml, .npmrc, .yarnrc.yml and bunfig.toml
+    /// snippets that point clients at the gateway.
+    ClientConfig {
+        /// The gateway's address as clients reach it
+        /// (default: `public_url`, else `listen`, from the configuration).
+        #[arg(long)]
+        url: Option<String>,
+        /// The gateway's configuration file.
+        #[arg(long, value_name = "FILE", env = "SHIELDWALL_GATE_CONFIG")]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OverrideCommand {
+    /// Add an override for `ECOSYSTEM:NAME@VERSION` (`pypi:demo@2.0`,
+    /// `npm:@scope/pkg@1.2.3`). Known-malicious versions cannot be
+    /// overridden, and an override is revoked if its version is later
+    /// listed as malicious.
+    Add {
+        /// The package version: `pypi:NAME@VERSION` or `npm:NAME@VERSION`.
+        package: String,
+        /// Why (recorded and shown).
+        #[arg(long)]
+        reason: String,
+        /// How long it lasts (`24h`, `7d`).
+        #[arg(long = "for", value_name = "DURATION", default_value = "24h")]
+        duration: String,
+        /// Who asks [default: the current user].
+        #[arg(long)]
+        by: Option<String>,
+        /// Who it is for (a team, a CI project); informational.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Cover only the file with this sha256 instead of the whole version.
+        #[arg(long)]
+        sha256: Option<String>,
+        #[command(flatten)]
+        config: GateConfigArg,
+    },
+    /// List overrides (active, expired and revoked).
+    List {
+        #[command(flatten)]
+        config: GateConfigArg,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = GateLogFormat::Table)]
+        format: GateLogFormat,
+    },
+    /// Revoke an override now.
+    Revoke {
+        /// The override's id (from `list`).
+        id: i64,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        config: GateConfigArg,
+    },
+}
+
+/// Log formats of `gate serve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Output formats of `gate log` and `gate override list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GateLogFormat {
+    /// Readable text.
+    Table,
+    /// JSON Lines.
+    Json,
 }
 
 /// Output formats of `inspect`.

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Diff(args) => commands::diff::run(&args),
         cli::Command::Rule { id } => commands::rule::run(id.as_deref()),
         cli::Command::Db(args) => commands::db::run(&args),
+        cli::Command::Gate(args) => commands::gate::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -433,7 +433,7 @@ async fn file(
     if !decision.action.is_served() {
         tracing::info!(project = %page.name, %version, file = %filename, rule = %decision.rule, request = %client.request_id, "refused");
         gate.record.log(event);
-        return web::refusal(&decision, &page.name, &version, &client, false);
+        return web::refusal(&decision, "pypi", &page.name, &version, &client, false);
     }
     let (want, url, limit) = if metadata {
         let Some(hash) = entry.metadata_sha256().filter(|h| is_sha256(h)) else {

@@ -3,6 +3,7 @@
 mod common;
 mod db;
 mod docs;
+mod gate;
 mod images;
 mod inspect;
 mod scan;
