@@ -67,6 +67,7 @@ rules![
     gen008_dns_exfil,
     gen012_gating,
     gen016_reverse_shell,
+    gen020_native_binaries,
     gen023_typosquat,
     gen025_archive_anomalies,
     gen026_windows_lolbin,
