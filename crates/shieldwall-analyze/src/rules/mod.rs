@@ -68,6 +68,7 @@ rules![
     gen012_gating,
     gen016_reverse_shell,
     gen020_native_binaries,
+    gen021_cross_language,
     gen023_typosquat,
     gen025_archive_anomalies,
     gen026_windows_lolbin,
