@@ -24,7 +24,8 @@
 //! **False positives.** Compiled extensions in platform wheels, npm
 //! platform packages (esbuild's, sharp's), prebuilt Node addons (`.node`
 //! files, `prebuilds/`) and setuptools' and distlib's Windows launchers
-//! (`cli-64.exe`, `t64.exe`) are only noted (`info`). A library in an
+//! (`cli-64.exe`, `t64.exe`) are only noted (`info`), and so are binaries
+//! in tests and docs, which are not installed. A library in an
 //! sdist weighs `low`; an executable where none is expected `medium`.
 
 use super::{Context, Emit, Rule, clip};
@@ -231,7 +232,11 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 Severity::High,
                 format!("`{path}` is a native {format} {kind} disguised by its name"),
             )
-        } else if is_launcher(&lower) || packaging.is_platform() {
+        } else if is_launcher(&lower)
+            || packaging.is_platform()
+            || crate::surface::is_not_shipped(path)
+            || crate::surface::is_test_file(path)
+        {
             (
                 Severity::Info,
                 format!("ships the native {format} {kind} `{path}` in {}", packaging.describe()),
@@ -242,6 +247,14 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             (
                 if addon { Severity::Info } else { Severity::Low },
                 format!("ships the native {format} library `{path}` in {}", packaging.describe()),
+            )
+        } else if lower.contains("launcher") || lower.contains("trampoline") {
+            (
+                Severity::Low,
+                format!(
+                    "ships the native {format} launcher `{path}` in {}",
+                    packaging.describe()
+                ),
             )
         } else {
             (

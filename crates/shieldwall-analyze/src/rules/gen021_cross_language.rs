@@ -24,7 +24,8 @@
 //! **False positives.** Python packages ship JavaScript for web UIs,
 //! documentation and Jupyter extensions, and build steps run `npm` or
 //! `jlpm` from a developer's checkout: neither is a `.js` file started at
-//! install or import. A shell script run at install weighs only `low`.
+//! install or import. Shell scripts run by `setup.py` (`autogen.sh` of a
+//! vendored C library) are only noted (`info`).
 
 use std::collections::HashSet;
 
@@ -105,7 +106,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 && resolved.is_some()
                 && python_package
             {
-                (Severity::Low, "runs the shell script")
+                (Severity::Info, "runs the shell script")
             } else {
                 continue;
             };

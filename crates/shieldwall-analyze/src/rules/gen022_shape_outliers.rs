@@ -7,6 +7,7 @@
 //! `__init__.py` imports), and a huge file (over 1 MiB) nothing in the
 //! package names. These are shapes, not behavior: they weigh `low` or
 //! `medium`, enough to tip a package that also does something suspicious.
+//! Tests, docs and benchmarks are not installed and not counted.
 //!
 //! **Why is this bad.** Droppers are small packages around one large
 //! obfuscated blob: the Mini Shai-Hulud worm's install script was a
@@ -24,7 +25,8 @@
 //!
 //! **False positives.** Minified bundles loaded as an npm package's main
 //! module are normal and not reported; neither are generated protocol
-//! buffer modules (`*_pb2.py`). Single-module Python packages are mostly
+//! buffer modules (`*_pb2.py`), nor a long line of prose (a README that
+//! a build tool pasted into `setup.py` as `long_description`). Single-module Python packages are mostly
 //! one file, but that file runs at import, where dominance alone is not
 //! reported. Data files (models, fonts, databases) can be large and
 //! found by directory rather than by name: they weigh only `low`.
@@ -79,7 +81,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             _ => None,
         };
-        let long = line_limit.is_some_and(|limit| shape.longest_line > limit);
+        let long = line_limit.is_some_and(|limit| shape.longest_line > limit)
+            && file.text.as_deref().is_some_and(|t| !longest_is_prose(t));
         let severity = match (early, dominant, long) {
             (true, true, true) => Severity::Medium,
             (true, true, false) => Severity::Medium,
@@ -115,6 +118,20 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     unreferenced(cx, out);
 }
 
+/// Whether the longest line of `text` reads as prose (a README pasted
+/// into `long_description` by a build tool) rather than code or an
+/// encoded blob: words separated by spaces.
+fn longest_is_prose(text: &str) -> bool {
+    let line = text
+        .split('\n')
+        .max_by_key(|l| l.len())
+        .unwrap_or_default();
+    let len = line.len().max(1) as f64;
+    let spaces = line.bytes().filter(|&b| b == b' ').count() as f64;
+    let letters = line.bytes().filter(u8::is_ascii_alphabetic).count() as f64;
+    spaces / len >= 0.08 && letters / len >= 0.6
+}
+
 /// Huge files whose name appears nowhere in the package's text.
 fn unreferenced(cx: &Context<'_>, out: &mut Emit<'_>) {
     let huge: Vec<_> = cx
@@ -124,6 +141,8 @@ fn unreferenced(cx: &Context<'_>, out: &mut Emit<'_>) {
             f.size > HUGE
                 && f.native.is_none()
                 && f.role.is_none()
+                && !crate::surface::is_not_shipped(&f.path)
+                && !crate::surface::is_test_file(&f.path)
                 && !f.path.contains(".dist-info/")
                 && !f.path.contains(".egg-info/")
         })
@@ -131,9 +150,17 @@ fn unreferenced(cx: &Context<'_>, out: &mut Emit<'_>) {
     if huge.is_empty() {
         return;
     }
+    // The stem, so that `ttypes.py` imported as `ttypes` and `x.bin`
+    // found as `x.bin` both count.
     let names: Vec<&str> = huge
         .iter()
-        .map(|f| f.path.rsplit('/').next().unwrap_or(&f.path))
+        .map(|f| {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            match name.split_once('.') {
+                Some((stem, _)) if stem.len() >= 3 => stem,
+                _ => name,
+            }
+        })
         .collect();
     let matcher = aho_corasick::AhoCorasick::new(&names).expect("file names build an automaton");
     let mut referenced = vec![false; names.len()];
