@@ -398,6 +398,15 @@ fn plausible_typo(eco: Eco, q: &str, p: &str) -> bool {
     if dq.iter().chain(dp).any(|&b| is_separator(b)) {
         return true;
     }
+    // Swapped neighbours and doubled letters are typos wherever they are.
+    let swap = dq.len() == 2 && dp.len() == 2 && dq[0] == dp[1] && dq[1] == dp[0];
+    let doubled = |d: &[u8], w: &[u8]| {
+        d.len() == 1 && ((i > 0 && w[i - 1] == d[0]) || w.get(i + 1) == Some(&d[0]))
+    };
+    let double = (dp.is_empty() && doubled(dq, qb)) || (dq.is_empty() && doubled(dp, pb));
+    if swap || double {
+        return true;
+    }
     let mut start = i;
     while start > 0 && !is_separator(pb[start - 1]) {
         start -= 1;
@@ -409,17 +418,9 @@ fn plausible_typo(eco: Eco, q: &str, p: &str) -> bool {
     if end - start < 5 {
         return false;
     }
-    if pb.len() < 7 {
-        let swap = dq.len() == 2 && dp.len() == 2 && dq[0] == dp[1] && dq[1] == dp[0];
-        let doubled = |d: &[u8], w: &[u8]| {
-            d.len() == 1 && ((i > 0 && w[i - 1] == d[0]) || w.get(i + 1) == Some(&d[0]))
-        };
-        let double = (dp.is_empty() && doubled(dq, qb)) || (dq.is_empty() && doubled(dp, pb));
-        // A letter slipped into the middle: `loadash`.
-        let inserted = dp.is_empty() && dq.len() == 1 && i > 0 && j > 0;
-        if !(swap || double || inserted) {
-            return false;
-        }
+    // In short names, only a letter slipped into the middle: `loadash`.
+    if pb.len() < 7 && !(dp.is_empty() && dq.len() == 1 && i > 0 && j > 0) {
+        return false;
     }
     !(i == 0 && dq.len() == 1 && dp.len() == 1 && pb.len() < 8)
 }
@@ -541,6 +542,8 @@ mod tests {
         assert_eq!(npm("shieldwall-fixture-unrelated"), None);
         // Siblings and versions are not typos.
         assert_eq!(pypi("cupy-cuda13x"), None);
+        assert_eq!(pypi("discord-ppy").map(|x| x.0), Some("discord-py"));
+        assert_eq!(pypi("types-boto3-sqz"), None);
     }
 
     /// How many of the most downloaded names would be reported: run with
