@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the tiny archive fixtures of SW-GEN-025 (archive anomalies).
+"""Writes the tiny archive fixtures of SW-GEN-025 (archive anomalies) and
+the one of SW-GEN-022 (size and shape outliers) that needs a file over
+1 MiB, which compresses to a few kilobytes.
 
 The archives hold hostile *entries* (a `..` path, an absolute path, links
 pointing outside, duplicates, case collisions, a compression bomb) around
@@ -17,7 +19,7 @@ import os
 import tarfile
 import zipfile
 
-ROOT = os.path.join(
+RULES = os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
     "..",
     "crates",
@@ -25,8 +27,8 @@ ROOT = os.path.join(
     "tests",
     "fixtures",
     "rules",
-    "SW-GEN-025",
 )
+ROOT = os.path.join(RULES, "SW-GEN-025")
 
 PKG_INFO = b"Metadata-Version: 2.1\nName: fixture-archive\nVersion: 1.0\n"
 SETUP = b"from setuptools import setup\n\nsetup(name='fixture-archive', version='1.0')\n"
@@ -44,7 +46,7 @@ def member(name, data=b"", kind=tarfile.REGTYPE, link=""):
     return info, (io.BytesIO(data) if kind == tarfile.REGTYPE else None)
 
 
-def sdist(name, extra):
+def sdist(name, extra, root=None):
     entries = [
         member("fixture-archive-1.0/PKG-INFO", PKG_INFO),
         member("fixture-archive-1.0/setup.py", SETUP),
@@ -54,7 +56,7 @@ def sdist(name, extra):
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
         for info, data in entries:
             tar.addfile(info, data)
-    path = os.path.join(ROOT, name)
+    path = os.path.join(root or ROOT, name)
     with open(path, "wb") as out:
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0, filename="") as gz:
             gz.write(raw.getvalue())
@@ -96,6 +98,18 @@ def main():
     sdist(
         "bad-case-collision.tar.gz",
         [member("fixture-archive-1.0/fixture_archive/__INIT__.py", INIT + b"# shadow\n")],
+    )
+    # 1.1 MiB of mostly zeros with a sprinkle of pseudo-random bytes (a
+    # fixed seed): compressible enough to stay small, not enough to trip
+    # the reader's ratio bound. Nothing in the package names it.
+    import random
+
+    rng = random.Random(20260501)
+    blob = bytes(rng.randrange(256) if rng.random() < 0.005 else 0 for _ in range(1_150_000))
+    sdist(
+        "bad-unreferenced-blob.tar.gz",
+        [member("fixture-archive-1.0/fixture_archive/resources/state.dat", blob)],
+        root=os.path.join(RULES, "SW-GEN-022"),
     )
     # A wheel-shaped zip with one member of 2 MiB of zeros: far over the
     # reader's compression-ratio bound.

@@ -546,6 +546,23 @@ mod tests {
         assert_eq!(pypi("types-boto3-sqz"), None);
     }
 
+    /// Building the indexes is a one-time cost, far below a second.
+    #[test]
+    fn index_build_and_lookup_are_fast() {
+        let start = std::time::Instant::now();
+        let _ = npm("fixture-warm-up");
+        let _ = pypi("fixture-warm-up");
+        let built = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..100 {
+            let _ = npm("@fixture-scope/a-rather-long-package-name-here");
+        }
+        let lookup = start.elapsed() / 100;
+        println!("index build {built:?}, lookup {lookup:?}");
+        assert!(built < std::time::Duration::from_secs(5), "{built:?}");
+        assert!(lookup < std::time::Duration::from_millis(20), "{lookup:?}");
+    }
+
     /// How many of the most downloaded names would be reported: run with
     /// `cargo test -p shieldwall-analyze --lib typosquat_false_positives -- --ignored --nocapture`
     /// on a machine with the package lists.
