@@ -227,16 +227,19 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             continue;
         }
         let disguised = DISGUISES.iter().any(|e| lower.ends_with(e));
+        let not_installed =
+            crate::surface::is_not_shipped(path) || crate::surface::is_test_file(path);
         let (severity, message) = if disguised {
             (
-                Severity::High,
+                // Test data of file-type detectors lives in tests/.
+                if not_installed {
+                    Severity::Low
+                } else {
+                    Severity::High
+                },
                 format!("`{path}` is a native {format} {kind} disguised by its name"),
             )
-        } else if is_launcher(&lower)
-            || packaging.is_platform()
-            || crate::surface::is_not_shipped(path)
-            || crate::surface::is_test_file(path)
-        {
+        } else if is_launcher(&lower) || packaging.is_platform() || not_installed {
             (
                 Severity::Info,
                 format!("ships the native {format} {kind} `{path}` in {}", packaging.describe()),

@@ -77,13 +77,15 @@ fn ends_with_any(path: &str, exts: &[&str]) -> bool {
 }
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
-    let ecosystem = cx.identity.ecosystem.or(if cx.plan.manifest.is_some() {
-        Some(Ecosystem::Npm)
-    } else {
-        None
-    });
-    let python_package = ecosystem == Some(Ecosystem::PyPI);
-    let npm_package = ecosystem == Some(Ecosystem::Npm);
+    // A Python sdist may also carry a `package.json` (Jupyter extensions
+    // do, and so could a payload hiding from this rule): Python metadata
+    // or a build script makes it a Python package.
+    let python_package = cx.identity.ecosystem == Some(Ecosystem::PyPI)
+        || cx.artifact.files.iter().any(|f| {
+            matches!(f.path.as_str(), "setup.py" | "pyproject.toml" | "PKG-INFO")
+                || (f.path.ends_with(".dist-info/METADATA") && f.path.matches('/').count() == 1)
+        });
+    let npm_package = !python_package && cx.plan.manifest.is_some();
     let mut seen = HashSet::new();
     for command in cx.commands() {
         if !command.stage.is_automatic() {
@@ -115,8 +117,10 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             let package = if python_package {
                 "a Python package"
-            } else {
+            } else if npm_package {
                 "an npm package"
+            } else {
+                "the package"
             };
             out.finding(
                 severity,
