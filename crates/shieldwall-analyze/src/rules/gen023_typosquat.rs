@@ -28,8 +28,9 @@
 //! close to popular ones exist (`django-filer` next to `django-filter`):
 //! about 0.5% of the 15,000 most downloaded PyPI names and 0.3% of the
 //! 50,000 most downloaded npm names are reported. The finding weighs
-//! `medium` — `high` only when the package also runs code by itself
-//! (an npm install script, a `.pth` file, process or network calls at
+//! `medium` — `high` only when the package also does something by itself
+//! (an npm install script, a `.pth` file, process or network calls,
+//! `exec`/`eval` or decoding of code, or an enormous line of Python at
 //! install or import). Names in the same npm scope are never compared
 //! (only the scope's owner can publish there); neither are `@types/`
 //! packages, nor npm names differing only in punctuation (the registry
@@ -501,10 +502,45 @@ fn automatic_behavior(cx: &Context<'_>) -> Option<&'static str> {
     if cx.plan.entries.iter().any(|e| e.stage == Stage::Startup) {
         return Some("runs code at interpreter start");
     }
-    cx.calls()
-        .find(|(_, c)| c.stage.is_automatic() && (is_spawn(&c.callee) || is_network(&c.callee)))
-        .map(|_| "starts processes or talks to the network")
+    if cx
+        .calls()
+        .any(|(_, c)| c.stage.is_automatic() && (is_spawn(&c.callee) || is_network(&c.callee)))
+    {
+        return Some("starts processes or talks to the network");
+    }
+    if cx.calls().any(|(_, c)| {
+        c.stage.is_automatic()
+            && DYNAMIC
+                .iter()
+                .any(|p| crate::lang::callee_matches(&c.callee, p))
+    }) {
+        return Some("runs or decodes code");
+    }
+    cx.files
+        .iter()
+        .any(|f| {
+            f.role.as_ref().is_some_and(|r| r.stage.is_automatic())
+                && f.shape
+                    .is_some_and(|s| s.longest_line > crate::lang::lexical::LONG_LINE * 5)
+                && f.lang != crate::lang::Lang::JavaScript
+        })
+        .then_some("runs code with an enormous line")
 }
+
+/// Calls that run or unpack code given as data.
+const DYNAMIC: &[&str] = &[
+    "exec",
+    "eval",
+    "compile",
+    "builtins.exec",
+    "builtins.eval",
+    "__import__",
+    "*.b64decode",
+    "zlib.decompress",
+    "marshal.loads",
+    "Function",
+    "vm.runInThisContext",
+];
 
 #[cfg(test)]
 mod tests {
