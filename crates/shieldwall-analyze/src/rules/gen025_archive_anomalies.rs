@@ -25,12 +25,14 @@
 //! ```
 //!
 //! **False positives.** Links inside the package (`README -> README.md`)
-//! are only noted (`info`); a duplicate whose copies are identical is
+//! are only noted (`info`), and a link out of a package read from a
+//! directory on disk weighs `medium`; a duplicate whose copies are identical is
 //! `low`, and so is a member just over the reader's compression-ratio
 //! bound (native libraries padded with zeros). Old sdists made by hand now and then carry a duplicate entry;
 //! alone it weighs `medium` and does not block.
 
 use super::{Context, Emit, Rule};
+use crate::artifact::ArtifactKind;
 use crate::model::{Severity, Stage};
 use shieldwall_archive::IssueKind;
 
@@ -67,7 +69,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             IssueKind::Symlink { target } => {
                 if link_escapes(path, target) {
                     (
-                        Severity::High,
+                        // A directory on disk is not an archive someone
+                        // crafted; its links were made where it lives.
+                        if artifact.kind == ArtifactKind::Directory {
+                            Severity::Medium
+                        } else {
+                            Severity::High
+                        },
                         format!("`{path}` is a symbolic link to `{target}`, outside the package"),
                     )
                 } else {
