@@ -67,6 +67,11 @@ rules![
     gen008_dns_exfil,
     gen012_gating,
     gen016_reverse_shell,
+    gen020_native_binaries,
+    gen021_cross_language,
+    gen022_shape_outliers,
+    gen023_typosquat,
+    gen025_archive_anomalies,
     gen026_windows_lolbin,
     gen027_host_fingerprint,
 ];

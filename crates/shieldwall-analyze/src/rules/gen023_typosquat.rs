@@ -1,0 +1,648 @@
+//! # SW-GEN-023: typosquats of popular names
+//!
+//! **What it does.** Compares the package's name with the most-downloaded
+//! names of its ecosystem (the top 5,000 of PyPI and of npm, shipped with
+//! the analyzer) and reports a name that imitates one: one typo away
+//! (a swapped, doubled, missing or wrong letter; two for long names),
+//! the same words reordered or with a `py`/`python`/`js`/`node` prefix or
+//! suffix added or dropped (`dateutil-python` for `python-dateutil`),
+//! separators moved or look-alike characters (`rn` for `m`, `0` for `o`,
+//! `1` for `l`), and npm scopes that imitate a popular scope
+//! (`@typess/node`, `@types-js/node`). A name that is itself popular is
+//! never reported.
+//!
+//! **Why is this bad.** Typosquatting is the cheapest way to get malware
+//! installed: a developer or an AI agent mistypes or misremembers a
+//! name, and the look-alike runs its install hook. The name alone is not
+//! malware, but a look-alike that also runs code by itself is the most
+//! common shape of malicious package on both registries.
+//!
+//! **Example.**
+//!
+//! ```text
+//! Name: dateutil-python        ← the popular `python-dateutil`, reordered
+//! "name": "loadash"            ← one letter from `lodash`
+//! ```
+//!
+//! **False positives.** Legitimate, less popular packages with names
+//! close to popular ones exist (`django-filer` next to `django-filter`):
+//! about 0.5% of the 15,000 most downloaded PyPI names and 0.3% of the
+//! 50,000 most downloaded npm names are reported. The finding weighs
+//! `medium` — `high` only when the package also does something by itself
+//! (an npm install script, a `.pth` file, process or network calls,
+//! `exec`/`eval` or decoding of code, or an enormous line of Python at
+//! install or import). Names in the same npm scope are never compared
+//! (only the scope's owner can publish there); neither are `@types/`
+//! packages, nor npm names differing only in punctuation (the registry
+//! refuses new ones).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use shieldwall_core::Ecosystem;
+
+use super::{Context, Emit, Rule, is_network, is_spawn};
+use crate::model::{Severity, Stage};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "SW-GEN-023",
+    title: "typosquats of popular names",
+    source: include_str!("gen023_typosquat.rs"),
+    check,
+};
+
+/// The 5,000 most downloaded PyPI names, PEP 503-normalized, most popular
+/// first (see `data/README.md`).
+static PYPI_NAMES: &str = include_str!("../../data/pypi-popular.txt");
+/// The 5,000 most downloaded npm names, most popular first.
+static NPM_NAMES: &str = include_str!("../../data/npm-popular.txt");
+
+/// Only the most popular names are imitated: typosquatters aim at names
+/// everyone installs. The rest of the list only exempts names.
+const TARGETS: usize = 2_000;
+
+/// Word prefixes and suffixes that name the language, not the package.
+const AFFIXES: &[&str] = &["py", "python", "python3", "py3", "js", "node", "nodejs"];
+
+/// Look-alike character sequences and what they imitate.
+const HOMOGLYPHS: &[(&str, &str)] = &[
+    ("rn", "m"),
+    ("vv", "w"),
+    ("0", "o"),
+    ("1", "l"),
+    ("5", "s"),
+    ("3", "e"),
+];
+
+static PYPI: LazyLock<Popular> = LazyLock::new(|| Popular::new(Eco::PyPI, PYPI_NAMES));
+static NPM: LazyLock<Popular> = LazyLock::new(|| Popular::new(Eco::Npm, NPM_NAMES));
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Eco {
+    PyPI,
+    Npm,
+}
+
+/// How a name imitates a popular one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trick {
+    /// One or two edits (Damerau-Levenshtein).
+    Edit(usize),
+    /// Words reordered, or a language prefix or suffix added or dropped.
+    Words,
+    /// Separators moved or look-alike characters.
+    Lookalike,
+    /// An npm scope imitating a popular scope.
+    Scope,
+}
+
+/// The popular names of one ecosystem, indexed.
+struct Popular {
+    eco: Eco,
+    names: Vec<&'static str>,
+    set: HashSet<&'static str>,
+    /// Hashes of the names with up to two letters deleted (symmetric-delete
+    /// index), sorted, with the name's rank.
+    deletes: Vec<(u64, u32)>,
+    /// Words without language affixes, sorted and joined → ranks.
+    words: HashMap<String, Vec<u32>>,
+    /// Separator-free, homoglyph-folded → ranks.
+    folded: HashMap<String, Vec<u32>>,
+    /// npm: the name part of scoped names → (scope, rank).
+    scoped: HashMap<&'static str, Vec<(&'static str, u32)>>,
+    /// npm: every popular scope.
+    scopes: HashSet<&'static str>,
+}
+
+impl Popular {
+    fn new(eco: Eco, list: &'static str) -> Self {
+        let names: Vec<&'static str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let set = names.iter().copied().collect();
+        let mut deletes = Vec::new();
+        let mut words: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut folded: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut scoped: HashMap<&'static str, Vec<(&'static str, u32)>> = HashMap::new();
+        let mut scopes = HashSet::new();
+        for (rank, &name) in names.iter().enumerate() {
+            let rank = rank as u32;
+            if let Some((scope, rest)) = split_scope(name) {
+                scoped.entry(rest).or_default().push((scope, rank));
+                scopes.insert(scope);
+            }
+            if rank as usize >= TARGETS {
+                continue;
+            }
+            let mut hashes = Vec::new();
+            delete_hashes(name.as_bytes(), max_edits(name.len()), &mut hashes);
+            deletes.extend(hashes.into_iter().map(|h| (h, rank)));
+            if let Some(key) = words_key(name) {
+                words.entry(key).or_default().push(rank);
+            }
+            folded.entry(fold(name)).or_default().push(rank);
+        }
+        deletes.sort_unstable();
+        Self {
+            eco,
+            names,
+            set,
+            deletes,
+            words,
+            folded,
+            scoped,
+            scopes,
+        }
+    }
+
+    /// The popular name `name` imitates, and how, if it imitates one.
+    fn imitated(&self, name: &str) -> Option<(&'static str, Trick)> {
+        let q = normalize(self.eco, name);
+        if self.set.contains(q.as_str()) || q.len() > 214 {
+            return None;
+        }
+        let npm = self.eco == Eco::Npm;
+        if npm && q.starts_with("@types/") {
+            return None;
+        }
+        let mut best: Option<(u32, Trick)> = None;
+        let mut consider = |rank: u32, trick: Trick| {
+            if best.is_none_or(|(r, _)| rank < r) {
+                best = Some((rank, trick));
+            }
+        };
+        // Scope squats: `@typess/node`, `@types-js/node`.
+        if npm && let Some((scope, rest)) = split_scope(&q) {
+            for &(popular_scope, rank) in self.scoped.get(rest).into_iter().flatten() {
+                let near = scope != popular_scope
+                    && !self.scopes.contains(scope)
+                    && ((scope.starts_with(popular_scope)
+                        && scope[popular_scope.len()..].starts_with(['-', '_', '.'])
+                        && scope.len() - popular_scope.len() <= 4)
+                        || (popular_scope.len() >= 4
+                            && osa(scope.as_bytes(), popular_scope.as_bytes(), 1) <= 1));
+                if near {
+                    consider(rank, Trick::Scope);
+                }
+            }
+        }
+        // Typos, through the symmetric-delete index.
+        let edits = max_edits(q.len());
+        if edits > 0 {
+            let mut hashes = Vec::new();
+            delete_hashes(q.as_bytes(), edits, &mut hashes);
+            let mut candidates = HashSet::new();
+            for &h in &hashes {
+                let start = self.deletes.partition_point(|&(x, _)| x < h);
+                for &(x, rank) in &self.deletes[start..] {
+                    if x != h {
+                        break;
+                    }
+                    candidates.insert(rank);
+                }
+            }
+            for rank in candidates {
+                let p = self.names[rank as usize];
+                let allowed = edits.min(max_edits(p.len()));
+                if allowed == 0 {
+                    continue;
+                }
+                let d = osa(q.as_bytes(), p.as_bytes(), allowed);
+                if d <= allowed && plausible_typo(self.eco, &q, p) {
+                    consider(rank, Trick::Edit(d));
+                }
+            }
+        }
+        // Reordered words, language prefixes and suffixes.
+        if let Some(key) = words_key(&q) {
+            for &rank in self.words.get(&key).into_iter().flatten() {
+                let p = self.names[rank as usize];
+                if !(npm && (strip(p) == strip(&q) || same_scope(p, &q))) {
+                    consider(rank, Trick::Words);
+                }
+            }
+        }
+        // Moved separators, look-alike characters.
+        for &rank in self.folded.get(&fold(&q)).into_iter().flatten() {
+            let p = self.names[rank as usize];
+            if !(npm && strip(p) == strip(&q)) {
+                consider(rank, Trick::Lookalike);
+            }
+        }
+        best.map(|(rank, trick)| (self.names[rank as usize], trick))
+    }
+}
+
+/// PyPI names are compared PEP 503-normalized, npm names lowercased.
+fn normalize(eco: Eco, name: &str) -> String {
+    let lower = name.trim().to_lowercase();
+    match eco {
+        Eco::Npm => lower,
+        Eco::PyPI => {
+            let mut out = String::with_capacity(lower.len());
+            for c in lower.chars() {
+                if matches!(c, '-' | '_' | '.') {
+                    if !out.ends_with('-') {
+                        out.push('-');
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    }
+}
+
+fn is_separator(b: u8) -> bool {
+    matches!(b, b'-' | b'_' | b'.' | b'/' | b'@')
+}
+
+fn strip(name: &str) -> String {
+    name.bytes()
+        .filter(|&b| !is_separator(b))
+        .map(char::from)
+        .collect()
+}
+
+fn split_scope(name: &str) -> Option<(&str, &str)> {
+    name.strip_prefix('@')?.split_once('/')
+}
+
+fn same_scope(a: &str, b: &str) -> bool {
+    matches!((split_scope(a), split_scope(b)), (Some((x, _)), Some((y, _))) if x == y)
+}
+
+/// Edits allowed for a name of `len` bytes: none for short names (too
+/// many legitimate neighbors), two for long ones.
+fn max_edits(len: usize) -> usize {
+    match len {
+        0..5 => 0,
+        5..12 => 1,
+        _ => 2,
+    }
+}
+
+/// The words of a name without language affixes, sorted and joined.
+fn words_key(name: &str) -> Option<String> {
+    let mut words: Vec<&str> = name
+        .split(|c: char| c.is_ascii() && is_separator(c as u8))
+        .filter(|w| !w.is_empty() && !AFFIXES.contains(w))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    words.sort_unstable();
+    Some(words.concat())
+}
+
+/// The name without separators and with look-alikes folded.
+fn fold(name: &str) -> String {
+    let mut out = strip(name);
+    for (from, to) in HOMOGLYPHS {
+        if out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out
+}
+
+fn hash(bytes: &[u8]) -> u64 {
+    // FNV-1a: stable across runs and builds.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// Hashes of `word` and of every variant of it with up to `edits` (at
+/// most two) bytes deleted, sorted and deduplicated.
+fn delete_hashes(word: &[u8], edits: usize, out: &mut Vec<u64>) {
+    out.push(hash(word));
+    let mut one = Vec::with_capacity(word.len());
+    let mut two = Vec::with_capacity(word.len());
+    let first = if edits > 0 { word.len() } else { 0 };
+    for i in 0..first {
+        one.clear();
+        one.extend_from_slice(&word[..i]);
+        one.extend_from_slice(&word[i + 1..]);
+        out.push(hash(&one));
+        if edits > 1 {
+            for k in i..one.len() {
+                two.clear();
+                two.extend_from_slice(&one[..k]);
+                two.extend_from_slice(&one[k + 1..]);
+                out.push(hash(&two));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// The optimal-string-alignment (restricted Damerau-Levenshtein) distance
+/// of `a` and `b`, or `max + 1` when it is over `max`.
+fn osa(a: &[u8], b: &[u8], max: usize) -> usize {
+    if a.len().abs_diff(b.len()) > max {
+        return max + 1;
+    }
+    let n = b.len();
+    let mut before: Vec<usize> = vec![0; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur: Vec<usize> = vec![0; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = i;
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(before[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return max + 1;
+        }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n].min(max + 1)
+}
+
+/// Whether the edits between `q` and the popular `p` look like a typo
+/// rather than a sibling package: not a version digit (`cupy-cuda11x`),
+/// not inside a short word of a family (`types-boto3-ecs`), only a swap,
+/// a doubled letter or a letter slipped into the middle of short names, not a different first letter of
+/// a short name (`rsync`/`async`), not npm punctuation or a same-scope
+/// name.
+fn plausible_typo(eco: Eco, q: &str, p: &str) -> bool {
+    if eco == Eco::Npm && (strip(q) == strip(p) || same_scope(q, p)) {
+        return false;
+    }
+    let (qb, pb) = (q.as_bytes(), p.as_bytes());
+    let shortest = qb.len().min(pb.len());
+    let mut i = 0;
+    while i < shortest && qb[i] == pb[i] {
+        i += 1;
+    }
+    let mut j = 0;
+    while j < shortest - i && qb[qb.len() - 1 - j] == pb[pb.len() - 1 - j] {
+        j += 1;
+    }
+    let dq = &qb[i..qb.len() - j];
+    let dp = &pb[i..pb.len() - j];
+    if dq.iter().chain(dp).all(u8::is_ascii_digit) {
+        return false;
+    }
+    if dq.iter().chain(dp).any(|&b| is_separator(b)) {
+        return true;
+    }
+    // Swapped neighbours and doubled letters are typos wherever they are.
+    let swap = dq.len() == 2 && dp.len() == 2 && dq[0] == dp[1] && dq[1] == dp[0];
+    let doubled = |d: &[u8], w: &[u8]| {
+        d.len() == 1 && ((i > 0 && w[i - 1] == d[0]) || w.get(i + 1) == Some(&d[0]))
+    };
+    let double = (dp.is_empty() && doubled(dq, qb)) || (dq.is_empty() && doubled(dp, pb));
+    if swap || double {
+        return true;
+    }
+    let mut start = i;
+    while start > 0 && !is_separator(pb[start - 1]) {
+        start -= 1;
+    }
+    let mut end = pb.len() - j;
+    while end < pb.len() && !is_separator(pb[end]) {
+        end += 1;
+    }
+    if end - start < 5 {
+        return false;
+    }
+    // In short names, only a letter slipped into the middle: `loadash`.
+    if pb.len() < 7 && !(dp.is_empty() && dq.len() == 1 && i > 0 && j > 0) {
+        return false;
+    }
+    !(i == 0 && dq.len() == 1 && dp.len() == 1 && pb.len() < 8)
+}
+
+/// The popular name `name` imitates in `ecosystem`, and how.
+pub(crate) fn imitated(ecosystem: Ecosystem, name: &str) -> Option<(&'static str, Trick)> {
+    match ecosystem {
+        Ecosystem::PyPI => PYPI.imitated(name),
+        Ecosystem::Npm => NPM.imitated(name),
+    }
+}
+
+fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
+    let (Some(ecosystem), Some(name)) = (cx.identity.ecosystem, cx.identity.name.as_deref())
+    else {
+        return;
+    };
+    let Some((popular, trick)) = imitated(ecosystem, name) else {
+        return;
+    };
+    let registry = match ecosystem {
+        Ecosystem::PyPI => "PyPI",
+        Ecosystem::Npm => "npm",
+    };
+    let popular = format!("the popular {registry} package `{popular}`");
+    let what = match trick {
+        Trick::Edit(1) => format!("is one typo away from {popular}"),
+        Trick::Edit(n) => format!("is {n} typos away from {popular}"),
+        Trick::Words => format!(
+            "is {popular} with its words reordered or a language prefix or suffix added or dropped"
+        ),
+        Trick::Lookalike => {
+            format!("is {popular} with separators moved or look-alike characters")
+        }
+        Trick::Scope => format!("puts {popular} in a scope imitating its own"),
+    };
+    let manifest = match ecosystem {
+        Ecosystem::Npm => "package.json".to_owned(),
+        Ecosystem::PyPI => cx
+            .artifact
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .find(|p| p.ends_with("/METADATA") || *p == "PKG-INFO" || p.ends_with("/PKG-INFO"))
+            .unwrap_or("PKG-INFO")
+            .to_owned(),
+    };
+    let acts = automatic_behavior(cx);
+    let severity = if acts.is_some() {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let tail = acts
+        .map(|a| format!(", and it {a} by itself"))
+        .unwrap_or_default();
+    out.finding(
+        severity,
+        Stage::Metadata,
+        &manifest,
+        None,
+        format!("the name `{name}` {what}{tail}"),
+    );
+}
+
+/// What the package does by itself, if anything: an npm install script,
+/// a `.pth` hook, a process or network call at install, startup or
+/// import.
+fn automatic_behavior(cx: &Context<'_>) -> Option<&'static str> {
+    if cx
+        .plan
+        .entries
+        .iter()
+        .any(|e| e.stage == Stage::Install && e.trigger.starts_with("npm "))
+    {
+        return Some("runs an install script");
+    }
+    if cx.plan.entries.iter().any(|e| e.stage == Stage::Startup) {
+        return Some("runs code at interpreter start");
+    }
+    if cx
+        .calls()
+        .any(|(_, c)| c.stage.is_automatic() && (is_spawn(&c.callee) || is_network(&c.callee)))
+    {
+        return Some("starts processes or talks to the network");
+    }
+    if cx.calls().any(|(_, c)| {
+        c.stage.is_automatic()
+            && DYNAMIC
+                .iter()
+                .any(|p| crate::lang::callee_matches(&c.callee, p))
+    }) {
+        return Some("runs or decodes code");
+    }
+    cx.files
+        .iter()
+        .any(|f| {
+            f.role.as_ref().is_some_and(|r| r.stage.is_automatic())
+                && f.shape
+                    .is_some_and(|s| s.longest_line > crate::lang::lexical::LONG_LINE * 5)
+                && f.lang != crate::lang::Lang::JavaScript
+        })
+        .then_some("runs code with an enormous line")
+}
+
+/// Calls that run or unpack code given as data.
+const DYNAMIC: &[&str] = &[
+    "exec",
+    "eval",
+    "compile",
+    "builtins.exec",
+    "builtins.eval",
+    "__import__",
+    "*.b64decode",
+    "zlib.decompress",
+    "marshal.loads",
+    "Function",
+    "vm.runInThisContext",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pypi(name: &str) -> Option<(&'static str, Trick)> {
+        imitated(Ecosystem::PyPI, name)
+    }
+
+    fn npm(name: &str) -> Option<(&'static str, Trick)> {
+        imitated(Ecosystem::Npm, name)
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(osa(b"requests", b"reqeusts", 2), 1);
+        assert_eq!(osa(b"lodash", b"loadash", 2), 1);
+        assert_eq!(osa(b"abc", b"xyz", 1), 2);
+        assert_eq!(osa(b"kitten", b"sitting", 3), 3);
+    }
+
+    #[test]
+    fn squats() {
+        assert_eq!(pypi("reqeusts"), Some(("requests", Trick::Edit(1))));
+        assert_eq!(pypi("Requests"), None);
+        assert_eq!(pypi("dateutil-python"), Some(("python-dateutil", Trick::Words)));
+        assert_eq!(pypi("python_dateutil"), None);
+        assert_eq!(pypi("requests-py").map(|x| x.0), Some("requests"));
+        assert_eq!(pypi("nurnpy").map(|x| x.0), Some("numpy"));
+        assert_eq!(npm("loadash").map(|x| x.0), Some("lodash"));
+        assert_eq!(npm("expresss").map(|x| x.0), Some("express"));
+        assert_eq!(npm("@typess/node"), Some(("@types/node", Trick::Scope)));
+        assert_eq!(npm("lodash"), None);
+        assert_eq!(npm("@types/nodee"), None);
+        assert_eq!(npm("shieldwall-fixture-unrelated"), None);
+        // Siblings and versions are not typos.
+        assert_eq!(pypi("cupy-cuda13x"), None);
+        assert_eq!(pypi("discord-ppy").map(|x| x.0), Some("discord-py"));
+        assert_eq!(pypi("types-boto3-sqz"), None);
+    }
+
+    /// Building the indexes is a one-time cost, far below a second.
+    #[test]
+    fn index_build_and_lookup_are_fast() {
+        let start = std::time::Instant::now();
+        let _ = npm("fixture-warm-up");
+        let _ = pypi("fixture-warm-up");
+        let built = start.elapsed();
+        let start = std::time::Instant::now();
+        for _ in 0..100 {
+            let _ = npm("@fixture-scope/a-rather-long-package-name-here");
+        }
+        let lookup = start.elapsed() / 100;
+        println!("index build {built:?}, lookup {lookup:?}");
+        assert!(built < std::time::Duration::from_secs(5), "{built:?}");
+        assert!(lookup < std::time::Duration::from_millis(20), "{lookup:?}");
+    }
+
+    /// How many of the most downloaded names would be reported: run with
+    /// `cargo test -p shieldwall-analyze --lib typosquat_false_positives -- --ignored --nocapture`
+    /// on a machine with the package lists.
+    #[test]
+    #[ignore = "reads /usr/share/package-lists"]
+    fn typosquat_false_positives() {
+        fn column(path: &str, wanted: &str) -> Vec<(String, i64)> {
+            let text = std::fs::read_to_string(path).expect("the package list");
+            let mut lines = text.lines();
+            let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+            let at = header.iter().position(|h| *h == wanted).unwrap();
+            lines
+                .filter_map(|l| {
+                    let cols: Vec<&str> = l.split('\t').collect();
+                    let n = cols.get(at)?.trim().parse::<i64>().ok()?;
+                    Some((cols[0].to_owned(), n))
+                })
+                .collect()
+        }
+        let mut pypi_names = column(
+            "/usr/share/package-lists/pypi.tsv",
+            "rank_among_15000_most_downloaded",
+        );
+        pypi_names.retain(|(_, r)| *r > 0);
+        pypi_names.sort_by_key(|(_, r)| *r);
+        let mut npm_names = column("/usr/share/package-lists/npm.tsv", "downloads_a_month");
+        npm_names.sort_by_key(|(_, d)| -d);
+        npm_names.truncate(50_000);
+        for (eco, names) in [(Ecosystem::PyPI, pypi_names), (Ecosystem::Npm, npm_names)] {
+            let start = std::time::Instant::now();
+            let flagged: Vec<_> = names
+                .iter()
+                .filter_map(|(n, _)| imitated(eco, n).map(|m| (n.clone(), m)))
+                .collect();
+            let per = start.elapsed() / names.len() as u32;
+            println!(
+                "{eco:?}: {} of {} flagged ({:.2}%), {per:?} per name",
+                flagged.len(),
+                names.len(),
+                100.0 * flagged.len() as f64 / names.len() as f64
+            );
+            for (n, m) in flagged.iter().take(40) {
+                println!("  {n} -> {m:?}");
+            }
+        }
+    }
+}
