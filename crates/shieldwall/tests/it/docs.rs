@@ -16,6 +16,14 @@ fn every_flag_is_in_the_readme() {
         &["db", "status"],
         &["db", "update"],
         &["db"],
+        &["gate", "serve"],
+        &["gate", "init"],
+        &["gate", "log"],
+        &["gate", "override", "add"],
+        &["gate", "override", "list"],
+        &["gate", "override", "revoke"],
+        &["gate", "status"],
+        &["gate", "client-config"],
     ] {
         let output = shieldwall(tmp.path())
             .args(command)
