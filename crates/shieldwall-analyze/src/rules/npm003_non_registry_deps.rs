@@ -23,8 +23,11 @@
 //!
 //! **False positives.** Forks pinned while an upstream fix is pending.
 //! Installed dependencies are `medium`, `devDependencies` (not installed
-//! for consumers) `low`; only a commit-pinned git dependency in
-//! `optionalDependencies` is `high`.
+//! for consumers) `low`; a commit-pinned git dependency in
+//! `optionalDependencies` is `high`, and `critical` when it is named into
+//! the package's own scope (`@scope/setup` in an `@scope/…` package), as
+//! the TanStack worm's was: a package never needs its own scope's code
+//! from a git commit.
 
 use std::sync::LazyLock;
 
@@ -73,18 +76,31 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         .find(|f| f.path == "package.json")
         .and_then(|f| f.text.as_deref())
         .unwrap_or("");
+    let own = manifest["name"]
+        .as_str()
+        .filter(|n| n.starts_with('@'))
+        .and_then(|n| n.split_once('/'))
+        .map(|(scope, _)| scope);
     for section in ["dependencies", "optionalDependencies", "peerDependencies", "devDependencies"] {
         for (name, spec) in manifest[section].as_object().into_iter().flatten() {
             let Some(spec) = spec.as_str() else { continue };
             // `npm:` aliases name a registry package.
             let Some(kind) = source_kind(spec) else { continue };
             let pinned = COMMIT.is_match(spec) && kind != "a URL" && kind != "a path outside the package";
+            // An optional dependency under the package's own scope, built
+            // from a pinned commit: the TanStack worm's shape.
+            let own_scope = own.is_some_and(|scope| name.starts_with(&format!("{scope}/")));
             let (severity, stage) = match section {
                 "devDependencies" => (Severity::Low, Stage::Metadata),
+                "optionalDependencies" if pinned && own_scope => (Severity::Critical, Stage::Install),
                 "optionalDependencies" if pinned => (Severity::High, Stage::Install),
                 _ => (Severity::Medium, Stage::Install),
             };
-            let pin = if pinned { ", pinned to a commit" } else { "" };
+            let pin = match (pinned, own_scope && section == "optionalDependencies") {
+                (true, true) => ", pinned to a commit and named into the package's own scope",
+                (true, false) => ", pinned to a commit",
+                _ => "",
+            };
             let line = text
                 .find(&format!("\"{name}\""))
                 .map(|at| crate::lang::lexical::line_of(text.as_bytes(), at));
