@@ -85,7 +85,11 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         }
     }
     for (file, (stage, line, text)) in &publish {
-        let helper = tokens.get(file);
+        // Bumping or packing a version is what release tools do; only
+        // token handling makes a runtime publisher suspicious.
+        let helper = tokens
+            .get(file)
+            .filter(|(_, _, what)| stage.is_automatic() || !matches!(*what, "bumps a package version" | "repacks a package"));
         let severity = match (stage.is_automatic(), helper.is_some()) {
             (true, true) => Severity::Critical,
             (true, false) => Severity::High,

@@ -45,7 +45,7 @@ static WIPE: LazyLock<regex::Regex> = LazyLock::new(|| {
         | \bshred\s+(?:-[a-z]+\s+)*(?:-[a-z]*u|--remove)
         | \bmkfs(?:\.[a-z0-9]+)?\s+/dev/
         | \bdd\s+if=/dev/(?:zero|urandom|random)\s+of=/dev/(?:sd|nvme|hd|disk|xvd|vd)
-        | \bformat\s+c:
+        | \bformat(?:\.com)?\s+c:\s*/[a-z]
         | \bvssadmin\s+delete\s+shadows
         | \bwipefs\s+-a
         | \bcipher\s+/w:

@@ -7,8 +7,10 @@
 //! `node-pre-gyp`, `husky`, `tsc`) is context only; running a shipped
 //! script is `low` (what that script does is judged by the other rules,
 //! at the install stage); downloading (`curl`, `wget`), inline code
-//! (`node -e …`), a file the package does not ship, or starting Bun or
-//! Deno is `medium`.
+//! that reaches the network or spawns (`node -e …`), a file the package
+//! does not ship, or starting Bun or Deno is `medium`. `prepare` and
+//! `prepublish`, which run only for git and directory installs, weigh
+//! only for those medium forms.
 //!
 //! **Why is this bad.** Install scripts run with the installing user's
 //! rights and tokens, before anyone has looked at the code, and are how
@@ -74,6 +76,9 @@ const BUILD_STEPS: &[&str] = &[
     "esbuild",
 ];
 
+/// Lifecycle scripts that run only for git and directory installs.
+const PREPARE: &[&str] = &["prepare", "preprepare", "postprepare", "prepublish"];
+
 /// Node flags that run code given on the command line.
 const INLINE: &[&str] = &["-e", "--eval", "-p", "--print"];
 
@@ -103,11 +108,10 @@ fn judge(cx: &Context<'_>, script: &str, command: &str, depth: usize) -> (Severi
                 let code = args.join(" ");
                 // `node -e "try{require('./postinstall')}catch(e){}"`
                 // only starts a shipped file.
-                let quiet = code.contains("require('./") || code.contains("require(\"./");
-                let risky = ["http", "child_process", "eval", "buffer.from", "fetch", "exec", "spawn"]
+                let risky = ["http", "child_process", "eval", "buffer.from", "fetch", "exec", "spawn", "net.", "dns"]
                     .iter()
                     .any(|k| code.to_ascii_lowercase().contains(k));
-                let severity = if quiet && !risky { Severity::Low } else { Severity::Medium };
+                let severity = if risky { Severity::Medium } else { Severity::Low };
                 raise(severity, format!("runs inline JavaScript at install: `{}`", clip(segment, 80)));
             }
             "bun" | "bunx" | "deno" => raise(
@@ -141,7 +145,7 @@ fn judge(cx: &Context<'_>, script: &str, command: &str, depth: usize) -> (Severi
                     cx.plan.manifest.as_ref()?["scripts"][n].as_str().map(|t| (n, t))
                 });
                 if let (Some((name, text)), true) = (target, depth < 3) {
-                    let (severity, why) = judge(cx, name, text, depth + 1);
+                    let (severity, why) = judge(cx, script, text, depth + 1);
                     raise(severity, format!("{why} (through `{name}`)"));
                 }
             }
@@ -153,7 +157,7 @@ fn judge(cx: &Context<'_>, script: &str, command: &str, depth: usize) -> (Severi
                 }
                 for file in files {
                     match resolve_relative(cx.artifact, "", &file) {
-                        None if matches!(script, "prepare" | "preprepare" | "postprepare" | "prepublish") => {
+                        None if PREPARE.contains(&script) => {
                             // A build step of the repository: only runs in a
                             // git or directory install, with the repository's
                             // own files.
@@ -195,7 +199,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if !INSTALL_SCRIPTS.contains(&name.as_str()) {
             continue;
         }
-        let (severity, why) = judge(cx, name, command, 0);
+        let (mut severity, why) = judge(cx, name, command, 0);
+        // `prepare` and `prepublish` do not run when a published tarball
+        // is installed (only for git and directory installs): a build
+        // step there is context; fetching or starting Bun still counts.
+        if PREPARE.contains(&name.as_str()) && severity <= Severity::Low {
+            severity = Severity::Info;
+        }
         let line = text
             .find(&format!("\"{name}\""))
             .map(|at| crate::lang::lexical::line_of(text.as_bytes(), at));

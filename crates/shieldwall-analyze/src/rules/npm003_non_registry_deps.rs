@@ -91,7 +91,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             // from a pinned commit: the TanStack worm's shape.
             let own_scope = own.is_some_and(|scope| name.starts_with(&format!("{scope}/")));
             let (severity, stage) = match section {
-                "devDependencies" => (Severity::Low, Stage::Metadata),
+                // Installed only by the package's own developers.
+                "devDependencies" => (Severity::Low, Stage::Runtime),
                 "optionalDependencies" if pinned && own_scope => (Severity::Critical, Stage::Install),
                 "optionalDependencies" if pinned => (Severity::High, Stage::Install),
                 _ => (Severity::Medium, Stage::Install),

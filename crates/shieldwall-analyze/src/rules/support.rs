@@ -71,8 +71,13 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
                     Some(role) if role.whole_file => role.stage,
                     _ => Stage::Runtime,
                 };
+                if file.path.ends_with(".d.ts") {
+                    continue; // type declarations do not run
+                }
                 for (n, line) in text.lines().enumerate() {
-                    if line.len() <= MAX_TEXT && !line.trim().is_empty() {
+                    let code = line.trim_start();
+                    let comment = ["#", "//", "*", "/*"].iter().any(|c| code.starts_with(c));
+                    if line.len() <= MAX_TEXT && !code.is_empty() && !comment {
                         out.push(Text {
                             file: &file.path,
                             line: Some(n as u32 + 1),
