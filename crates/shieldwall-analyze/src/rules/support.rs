@@ -48,11 +48,15 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
         match &file.facts {
             Some(facts) => {
                 let acting = acting_stage(file);
+                // (line, string) handed to a call: one pass, not one per
+                // literal (minified files hold everything on one line).
+                let handed: std::collections::HashSet<(u32, &str)> = facts
+                    .calls
+                    .iter()
+                    .flat_map(|c| c.strings.iter().map(move |s| (c.line, s.as_str())))
+                    .collect();
                 for lit in facts.strings.iter().filter(|l| l.value.len() <= MAX_TEXT) {
-                    let used = facts
-                        .calls
-                        .iter()
-                        .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
+                    let used = handed.contains(&(lit.line, lit.value.as_str()));
                     out.push(Text {
                         file: &file.path,
                         line: Some(lit.line),
