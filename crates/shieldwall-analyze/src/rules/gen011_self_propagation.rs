@@ -21,9 +21,10 @@
 //! ```
 //!
 //! **False positives.** Release scripts publish on purpose: `scripts`
-//! entries other than install hooks are not reported, and publishing in
-//! code that only runs when called is `low` unless the same file also
-//! handles registry tokens.
+//! entries other than install hooks are not reported, a `setup.py`
+//! publish shortcut (`twine upload dist/*` behind an argv check) is only
+//! noted (`info`), and publishing in code that only runs when called is `low`
+//! unless the same file also handles registry tokens.
 
 use super::support;
 use super::{Context, Emit, Rule, clip};
@@ -90,7 +91,11 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         let helper = tokens
             .get(file)
             .filter(|(_, _, what)| stage.is_automatic() || !matches!(*what, "bumps a package version" | "repacks a package"));
+        // `setup.py publish` shortcuts (`os.system("twine upload dist/*")`
+        // behind an argv check) are release tooling of the package itself.
+        let release_shortcut = file.ends_with("setup.py") && helper.is_none();
         let severity = match (stage.is_automatic(), helper.is_some()) {
+            (true, false) if release_shortcut => Severity::Info,
             (true, true) => Severity::Critical,
             (true, false) => Severity::High,
             (false, true) => Severity::Medium,
