@@ -96,7 +96,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for t in support::texts(cx) {
         let python = t.file.ends_with(".py");
         let Some(kind) = kind_of(&t, python) else { continue };
-        let automatic = t.stage.is_automatic();
+        let stage = t.acting_stage();
+        let automatic = stage.is_automatic();
         // A Bun start in an npm script is judged by SW-NPM-001 as well;
         // here it is the runtime being used at all.
         let (severity, what) = match (kind, automatic) {
@@ -113,7 +114,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             (Kind::NpmFromPython, _) => (Severity::Info, "runs npm from Python"),
         };
-        let candidate = (severity, t.stage, t.line, format!("{what}: `{}`", clip(&t.text, 100)));
+        let candidate = (severity, stage, t.line, format!("{what}: `{}`", clip(&t.text, 100)));
         let entry = best.entry(t.file).or_insert_with(|| candidate.clone());
         if (crate::score::points(candidate.0, candidate.1), candidate.0) > (crate::score::points(entry.0, entry.1), entry.0) {
             *entry = candidate;

@@ -92,7 +92,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for t in support::texts(cx) {
         let text = t.text.as_ref();
         let lower = text.to_ascii_lowercase();
-        let automatic = t.stage.is_automatic();
+        let stage = t.acting_stage();
+        let automatic = stage.is_automatic();
         let write = WRITES
             .iter()
             .find(|(p, _, _)| lower.contains(p))
@@ -102,23 +103,22 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             let severity = match (automatic, severe) {
                 (true, true) => Severity::Critical,
                 (true, false) => Severity::High,
-                (false, true) => Severity::Medium,
-                (false, false) => Severity::Low,
+                (false, _) => Severity::Low,
             };
-            put(t.file, severity, t.stage, t.line, format!("{what}: `{}`", clip(text, 100)));
+            put(t.file, severity, stage, t.line, format!("{what}: `{}`", clip(text, 100)));
         }
         if (lower.contains("git push") || lower.contains("git remote") || lower.contains("git clone") || !t.command)
             && TOKEN_URL.is_match(text)
             && (lower.contains("git") || lower.contains(".git"))
         {
             let severity = if automatic { Severity::High } else { Severity::Low };
-            put(t.file, severity, t.stage, t.line, format!("uses git with a token in the URL: `{}`", clip(text, 100)));
+            put(t.file, severity, stage, t.line, format!("uses git with a token in the URL: `{}`", clip(text, 100)));
         }
         for m in TOKEN.find_iter(text) {
             if real_token(m.as_str()) {
                 let kind = if m.as_str().starts_with("npm_") { "an npm token" } else { "a GitHub token" };
                 let shown: String = m.as_str().chars().take(8).collect();
-                put(t.file, Severity::Medium, t.stage.min(Stage::Metadata), t.line, format!("holds {kind} (`{shown}…`)"));
+                put(t.file, Severity::Medium, t.stage, t.line, format!("holds {kind} (`{shown}…`)"));
                 break;
             }
         }

@@ -22,6 +22,23 @@ pub(crate) struct Text<'a> {
     /// Whether it is a command (run by a script, a shell file or a
     /// process-spawning call) rather than a literal.
     pub command: bool,
+    /// For a literal of a parsed file: whether that file spawns, runs code
+    /// or talks to the network at the literal's stage or earlier (a table
+    /// of strings handed to `Object.freeze` acts on nothing).
+    pub acts: bool,
+}
+
+impl Text<'_> {
+    /// The stage the text weighs at for behavior that needs the network
+    /// or a process: its own when it is a command or its file acts at
+    /// that stage, runtime otherwise.
+    pub fn acting_stage(&self) -> Stage {
+        if self.command || self.acts || !self.stage.is_automatic() {
+            self.stage
+        } else {
+            Stage::Runtime
+        }
+    }
 }
 
 /// Texts longer than this are skipped by the per-text scans (minified
@@ -42,6 +59,7 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
             stage: c.stage,
             text: c.text,
             command: true,
+            acts: true,
         })
         .collect();
     for (file, text) in cx.code_texts() {
@@ -57,12 +75,14 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
                     .collect();
                 for lit in facts.strings.iter().filter(|l| l.value.len() <= MAX_TEXT) {
                     let used = handed.contains(&(lit.line, lit.value.as_str()));
+                    let stage = weigh(lit.stage, used, acting);
                     out.push(Text {
                         file: &file.path,
                         line: Some(lit.line),
-                        stage: weigh(lit.stage, used, acting),
+                        stage,
                         text: lit.value.as_str().into(),
                         command: false,
+                        acts: acting.is_some_and(|a| a <= stage),
                     });
                 }
             }
@@ -88,6 +108,7 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
                             stage,
                             text: line.into(),
                             command: false,
+                            acts: true,
                         });
                     }
                 }
