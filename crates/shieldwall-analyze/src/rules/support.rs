@@ -164,6 +164,10 @@ pub(crate) fn spawns(file: &SourceFile) -> Option<Stage> {
         .calls
         .iter()
         .filter(|c| is_spawn(&c.callee) || is_exec(&c.callee))
+        // `Function("return this")()`: the global-object idiom of bundles.
+        .filter(|c| {
+            !(c.callee == "Function" && c.strings.iter().all(|s| s.trim() == "return this"))
+        })
         .map(|c| c.stage)
         .min()
 }
