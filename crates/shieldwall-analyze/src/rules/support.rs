@@ -166,7 +166,9 @@ pub(crate) fn spawns(file: &SourceFile) -> Option<Stage> {
         .filter(|c| is_spawn(&c.callee) || is_exec(&c.callee))
         // `Function("return this")()`: the global-object idiom of bundles.
         .filter(|c| {
-            !(c.callee == "Function" && c.strings.iter().all(|s| s.trim() == "return this"))
+            !(c.callee == "Function"
+                && !c.strings.is_empty()
+                && c.strings.iter().all(|s| s.trim() == "return this"))
         })
         .map(|c| c.stage)
         .min()
