@@ -8,7 +8,9 @@
 //! script is `low` (what that script does is judged by the other rules,
 //! at the install stage); downloading (`curl`, `wget`), inline code
 //! that reaches the network or spawns (`node -e …`), a file the package
-//! does not ship, or starting Bun or Deno is `medium`. `prepare` and
+//! does not ship, a shipped file named like a Bun or Deno bootstrapper
+//! (`setup_bun.js`), starting Bun or Deno, or `npx` of a git or URL
+//! package is `medium`. `prepare` and
 //! `prepublish`, which run only for git and directory installs, weigh
 //! only for those medium forms.
 //!

@@ -23,8 +23,10 @@
 //! **False positives.** Real addons use expansions to find headers
 //! (`node -p "require('node-addon-api').include"`, `nan`,
 //! `pkg-config`): those give nothing. A real addon whose expansion runs
-//! one of its own scripts is `medium`; only a `binding.gyp` without
-//! sources that runs a command is `high`.
+//! one of its own scripts is `medium`; an expansion that downloads or
+//! runs inline code reaching the network or spawning, and a
+//! `binding.gyp` without sources that runs a command, are `high`; one
+//! without sources that runs nothing is `low`.
 
 use std::sync::LazyLock;
 
