@@ -156,14 +156,14 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
                 target.map(|t| (t, role.stage))
             })
             .collect();
-        for (target, stage) in targets {
-            if plan.assign(
-                &target,
-                Role {
-                    stage,
-                    whole_file: false,
-                },
-            ) && let Some(&j) = index.get(&target)
+        let spawned = spawned_scripts(artifact, &files[i].path, facts, role.stage);
+        let whole = targets
+            .into_iter()
+            .map(|(t, s)| (t, s, false))
+            .chain(spawned.into_iter().map(|t| (t, role.stage, true)));
+        for (target, stage, whole_file) in whole {
+            if plan.assign(&target, Role { stage, whole_file })
+                && let Some(&j) = index.get(&target)
             {
                 queue.push_back(j);
             }
@@ -246,6 +246,37 @@ pub fn inspect(artifact: &Artifact, options: &Options) -> ArtifactReport {
         bytes: artifact.total_bytes(),
         errors,
     }
+}
+
+/// Shipped scripts that a process-spawning call of `facts` at `stage`
+/// starts (`spawn(bun, ["payload.js"])`, `Popen([exe, "x.py"])`): they
+/// run whole, at the same stage.
+fn spawned_scripts(artifact: &Artifact, path: &str, facts: &Facts, stage: Stage) -> Vec<String> {
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut out = Vec::new();
+    for call in facts
+        .calls
+        .iter()
+        .filter(|c| c.stage == stage && rules::is_spawn(&c.callee))
+    {
+        for word in call.strings.iter().flat_map(|s| s.split_whitespace()) {
+            let word = word.trim_matches(['"', '\'']);
+            let script = [".js", ".cjs", ".mjs", ".py", ".sh", ".ts"]
+                .iter()
+                .any(|ext| word.ends_with(ext));
+            if !script || word.starts_with('/') {
+                continue;
+            }
+            let found = surface::resolve_relative(artifact, dir, word)
+                .or_else(|| surface::resolve_relative(artifact, "", word));
+            if let Some(found) = found
+                && found != path
+            {
+                out.push(found);
+            }
+        }
+    }
+    out
 }
 
 fn parse(file: &mut SourceFile, stage: Stage, whole_file: bool, budget: &mut usize) {

@@ -57,23 +57,37 @@ macro_rules! rules {
     (@count $head:ident $($tail:ident)*) => { 1 + rules!(@count $($tail)*) };
 }
 
+mod support;
+
 rules![
     gen001_download_exec,
     gen002_process_spawn,
+    gen003_runtime_bootstrap,
     gen004_credential_read,
     gen005_env_harvest,
     gen006_cloud_ci_tokens,
     gen007_exfil_endpoint,
     gen008_dns_exfil,
+    gen009_github_api,
+    gen010_blockchain_c2,
+    gen011_self_propagation,
     gen012_gating,
+    gen013_persistence,
+    gen014_destructive,
+    gen015_crypto_miner,
     gen016_reverse_shell,
+    gen017_secret_scanner,
     gen020_native_binaries,
     gen021_cross_language,
     gen022_shape_outliers,
     gen023_typosquat,
+    gen024_agent_autorun,
     gen025_archive_anomalies,
     gen026_windows_lolbin,
     gen027_host_fingerprint,
+    npm001_install_scripts,
+    npm002_binding_gyp,
+    npm003_non_registry_deps,
 ];
 
 /// What a rule sees: the artifact, its identity and surface, and every
