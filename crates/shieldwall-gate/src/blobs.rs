@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use futures_util::StreamExt;
+use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 use tokio::io::AsyncWriteExt;
 
@@ -17,6 +18,8 @@ pub enum Expected {
     Sha256(String),
     /// A Subresource Integrity string (`sha512-…`, npm `dist.integrity`).
     Integrity(String),
+    /// A hex sha1 (npm `dist.shasum`, for packages older than `integrity`).
+    Sha1(String),
 }
 
 impl std::fmt::Display for Expected {
@@ -24,6 +27,7 @@ impl std::fmt::Display for Expected {
         match self {
             Self::Sha256(hex) => write!(f, "sha256={hex}"),
             Self::Integrity(sri) => f.write_str(sri),
+            Self::Sha1(hex) => write!(f, "sha1={hex}"),
         }
     }
 }
@@ -94,8 +98,9 @@ impl BlobStore {
         limit: u64,
     ) -> Result<String, BlobError> {
         if let Expected::Integrity(sri) = expected
-            && !sri.starts_with("sha512-")
-            && !sri.starts_with("sha256-")
+            && !sri.split_whitespace().any(|h| {
+                h.starts_with("sha512-") || h.starts_with("sha256-") || h.starts_with("sha1-")
+            })
         {
             return Err(BlobError::Unverifiable(sri.clone()));
         }
@@ -109,7 +114,7 @@ impl BlobStore {
             .map_err(io(&tmp_dir))?;
         let tmp = tmp_dir.join(format!("dl-{}", unique()));
         let result = self.download(upstream, url, &tmp, limit).await;
-        let (sha256, sha512) = match result {
+        let (sha256, sha512, sha1) = match result {
             Ok(hashes) => hashes,
             Err(e) => {
                 let _ = tokio::fs::remove_file(&tmp).await;
@@ -118,7 +123,8 @@ impl BlobStore {
         };
         let matches = match expected {
             Expected::Sha256(hex) => hex.eq_ignore_ascii_case(&sha256),
-            Expected::Integrity(sri) => sri_matches(sri, &sha256, &sha512),
+            Expected::Integrity(sri) => sri_matches(sri, &sha256, &sha512, &sha1),
+            Expected::Sha1(hex) => hex.eq_ignore_ascii_case(&hex::encode(&sha1)),
         };
         if !matches {
             let _ = tokio::fs::remove_file(&tmp).await;
@@ -141,7 +147,7 @@ impl BlobStore {
         url: &str,
         tmp: &Path,
         limit: u64,
-    ) -> Result<(String, Vec<u8>), BlobError> {
+    ) -> Result<(String, Vec<u8>, Vec<u8>), BlobError> {
         let io = |source| BlobError::Io {
             path: tmp.to_owned(),
             source,
@@ -153,6 +159,7 @@ impl BlobStore {
         let mut file = tokio::fs::File::create(tmp).await.map_err(io)?;
         let mut sha256 = Sha256::new();
         let mut sha512 = Sha512::new();
+        let mut sha1 = Sha1::new();
         let mut written = 0u64;
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
@@ -164,11 +171,16 @@ impl BlobStore {
             }
             sha256.update(&chunk);
             sha512.update(&chunk);
+            sha1.update(&chunk);
             file.write_all(&chunk).await.map_err(io)?;
         }
         file.flush().await.map_err(io)?;
         file.sync_all().await.map_err(io)?;
-        Ok((hex::encode(sha256.finalize()), sha512.finalize().to_vec()))
+        Ok((
+            hex::encode(sha256.finalize()),
+            sha512.finalize().to_vec(),
+            sha1.finalize().to_vec(),
+        ))
     }
 }
 
@@ -178,7 +190,7 @@ pub fn is_sha256(text: &str) -> bool {
 }
 
 /// True when any of the SRI hashes in `sri` (space-separated) matches.
-fn sri_matches(sri: &str, sha256_hex: &str, sha512: &[u8]) -> bool {
+fn sri_matches(sri: &str, sha256_hex: &str, sha512: &[u8], sha1: &[u8]) -> bool {
     let b64 = base64::engine::general_purpose::STANDARD;
     sri.split_whitespace().any(|item| {
         let (algo, digest) = item.split_once('-').unwrap_or(("", ""));
@@ -188,6 +200,7 @@ fn sri_matches(sri: &str, sha256_hex: &str, sha512: &[u8]) -> bool {
             "sha256" => b64
                 .decode(digest)
                 .is_ok_and(|d| hex::encode(d) == sha256_hex),
+            "sha1" => b64.decode(digest).is_ok_and(|d| d == sha1),
             _ => false,
         }
     })
@@ -212,17 +225,21 @@ mod tests {
         let data = b"hello";
         let sha256 = hex::encode(Sha256::digest(data));
         let sha512 = Sha512::digest(data).to_vec();
+        let sha1 = Sha1::digest(data).to_vec();
         let b64 = base64::engine::general_purpose::STANDARD;
         let good = format!("sha512-{}", b64.encode(&sha512));
-        assert!(sri_matches(&good, &sha256, &sha512));
-        assert!(sri_matches(&format!("sha1-xyz {good}"), &sha256, &sha512));
-        let other = Sha512::digest(b"other").to_vec();
-        assert!(!sri_matches(
-            &format!("sha512-{}", b64.encode(other)),
+        assert!(sri_matches(&good, &sha256, &sha512, &sha1));
+        assert!(sri_matches(
+            &format!("sha1-xyz {good}"),
             &sha256,
-            &sha512
+            &sha512,
+            &sha1
         ));
-        assert!(!sri_matches("sha1-abc", &sha256, &sha512));
+        let other = format!("sha512-{}", b64.encode(Sha512::digest(b"other")));
+        assert!(!sri_matches(&other, &sha256, &sha512, &sha1));
+        let sha1_sri = format!("sha1-{}", b64.encode(&sha1));
+        assert!(sri_matches(&sha1_sri, &sha256, &sha512, &sha1));
+        assert!(!sri_matches("sha1-abc", &sha256, &sha512, &sha1));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - [`config`]: the TOML configuration; upstreams are always configuration.
 //! - [`policy`] and [`decision`]: what is served, as a pure function.
 //! - [`pypi`]: the Python simple API (PEP 503/691/592/658/714/700/740).
+//! - [`npm`]: the npm registry API (full and abbreviated packuments, tarballs).
 //! - [`blobs`]: the content-addressed artifact cache, checked against the
 //!   upstream's declared hashes.
 //! - [`record`]: one row per decision and download, overrides, approved
@@ -19,6 +20,7 @@ pub mod decision;
 pub mod error;
 pub mod metacache;
 pub mod metrics;
+pub mod npm;
 pub mod overrides;
 pub mod policy;
 pub mod pypi;

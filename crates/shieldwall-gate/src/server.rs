@@ -27,6 +27,7 @@ use crate::web::{self, Client};
 pub fn router(gate: Arc<Gate>) -> Router {
     Router::new()
         .merge(pypi::routes())
+        .merge(crate::npm::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/-/admin/status", get(status))

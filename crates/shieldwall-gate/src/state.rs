@@ -17,6 +17,7 @@ use crate::decision::{Decision, Inputs, Subject, decide};
 use crate::error::GateError;
 use crate::metacache::MetaCache;
 use crate::metrics::Metrics;
+use crate::npm::NpmState;
 use crate::overrides::{Override, ecosystem_key};
 use crate::policy::Policy;
 use crate::pypi::ParsedPages;
@@ -46,6 +47,8 @@ pub struct Gate {
     pub pypi_files: RwLock<HashMap<String, String>>,
     /// Parsed Python project pages.
     pub pypi_pages: ParsedPages,
+    /// Parsed packuments and tarball facts.
+    pub npm: NpmState,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// The admin token, if one is configured.
@@ -112,6 +115,7 @@ impl Gate {
             record,
             pypi_files: RwLock::new(HashMap::new()),
             pypi_pages: ParsedPages::default(),
+            npm: NpmState::default(),
             metrics: Metrics::default(),
             admin_token,
             config,

@@ -267,6 +267,11 @@ impl RunningGate {
         }
     }
 
+    /// The registry URL for npm clients.
+    pub fn npm_registry(&self) -> String {
+        format!("http://{}/npm/", self.addr)
+    }
+
     /// The index URL for Python clients.
     pub fn pypi_index(&self) -> String {
         format!("http://{}/pypi/simple/", self.addr)
@@ -340,4 +345,185 @@ pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
 pub fn hours_ago(hours: i64) -> String {
     let t = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
     t.to_string()
+}
+
+/// One version a fake npm upstream serves.
+#[derive(Clone, Debug)]
+pub struct NpmVersion {
+    /// The package name.
+    pub name: String,
+    /// The version.
+    pub version: String,
+    /// The publication time.
+    pub time: String,
+    /// Lifecycle scripts in the tarball's package.json.
+    pub tarball_scripts: serde_json::Value,
+    /// Scripts the registry reports (normally the same).
+    pub registry_scripts: serde_json::Value,
+    /// The tarball.
+    pub tarball: Vec<u8>,
+}
+
+/// An npm tarball of `name` `version` (inert: an index.js exporting the
+/// version; scripts are only declared, never meant to run).
+pub fn npm_version(
+    name: &str,
+    version: &str,
+    time: &str,
+    scripts: serde_json::Value,
+) -> NpmVersion {
+    let manifest = serde_json::json!({
+        "name": name, "version": version, "main": "index.js", "scripts": scripts,
+    });
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (path, data) in [
+        ("package/package.json", manifest.to_string()),
+        (
+            "package/index.js",
+            format!("module.exports = {version:?};\n"),
+        ),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, data.as_bytes())
+            .unwrap();
+    }
+    let tarball = builder.into_inner().unwrap().finish().unwrap();
+    NpmVersion {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        time: time.to_owned(),
+        tarball_scripts: scripts.clone(),
+        registry_scripts: scripts,
+        tarball,
+    }
+}
+
+impl NpmVersion {
+    /// The SRI sha512 of the tarball.
+    pub fn integrity(&self) -> String {
+        let digest = sha2::Sha512::digest(&self.tarball);
+        format!(
+            "sha512-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    }
+}
+
+/// A fake npm registry on loopback.
+pub struct NpmUpstream {
+    /// Its address.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+#[derive(Clone)]
+struct NpmUpState {
+    versions: Arc<Vec<NpmVersion>>,
+    addr: SocketAddr,
+}
+
+impl NpmUpstream {
+    /// Starts serving `versions`; `latest` is the highest-listed last.
+    pub async fn start(versions: Vec<NpmVersion>) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = NpmUpState {
+            versions: Arc::new(versions),
+            addr,
+        };
+        let app = Router::new()
+            .route("/registry/{name}", get(npm_packument))
+            .route("/tarballs/{file}", get(npm_tarball))
+            .with_state(state);
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            addr,
+            stop: Some(stop),
+        }
+    }
+
+    /// The registry root to configure as an upstream.
+    pub fn registry_url(&self) -> String {
+        format!("http://{}/registry/", self.addr)
+    }
+
+    /// Stops serving.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn tarball_file(v: &NpmVersion) -> String {
+    format!("{}-{}.tgz", v.name.replace('/', "__"), v.version)
+}
+
+async fn npm_packument(
+    State(state): State<NpmUpState>,
+    UrlPath(name): UrlPath<String>,
+) -> Response {
+    let mine: Vec<&NpmVersion> = state.versions.iter().filter(|v| v.name == name).collect();
+    if mine.is_empty() {
+        return (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response();
+    }
+    let mut versions = serde_json::Map::new();
+    let mut time = serde_json::Map::new();
+    time.insert("created".to_owned(), mine[0].time.clone().into());
+    time.insert(
+        "modified".to_owned(),
+        mine.last().unwrap().time.clone().into(),
+    );
+    for v in &mine {
+        versions.insert(
+            v.version.clone(),
+            serde_json::json!({
+                "name": v.name, "version": v.version, "scripts": v.registry_scripts,
+                "dist": {
+                    "tarball": format!("http://{}/tarballs/{}", state.addr, tarball_file(v)),
+                    "integrity": v.integrity(),
+                    "shasum": hex::encode(sha1_digest(&v.tarball)),
+                },
+            }),
+        );
+        time.insert(v.version.clone(), v.time.clone().into());
+    }
+    let body = serde_json::json!({
+        "name": name,
+        "dist-tags": {"latest": mine.last().unwrap().version},
+        "time": time,
+        "versions": versions,
+    });
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn sha1_digest(data: &[u8]) -> Vec<u8> {
+    use sha1::Digest as _;
+    sha1::Sha1::digest(data).to_vec()
+}
+
+async fn npm_tarball(State(state): State<NpmUpState>, UrlPath(file): UrlPath<String>) -> Response {
+    match state.versions.iter().find(|v| tarball_file(v) == file) {
+        Some(v) => v.tarball.clone().into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -1,0 +1,551 @@
+//! The npm registry API, served under `/npm/`: packuments (full and
+//! abbreviated, scoped names as `@scope/name` or `@scope%2fname`) and
+//! tarballs, with the policy applied per version.
+//!
+//! The full packument is always fetched upstream (it has `time`); the view
+//! leaves out held versions and recomputes `latest`, and the abbreviated
+//! form is derived from it. A tarball request decides again, fetches the
+//! tarball checked against `dist.integrity`, and reads the tarball's own
+//! `package.json` and `binding.gyp` for install-time code before serving.
+
+pub mod packument;
+pub mod tarball;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::Timestamp;
+use serde_json::Value;
+use shieldwall_core::Ecosystem;
+
+use crate::blobs::{BlobError, Expected};
+use crate::decision::{Action, Decision, Subject};
+use crate::metacache::{CachedDoc, FetchError};
+use crate::metrics::Route;
+use crate::policy::ScriptPolicy;
+use crate::state::Gate;
+use crate::web::{self, Client, REQUEST_ID, STALE};
+
+use packument::{ABBREVIATED, VersionFacts};
+
+/// The routes of the npm side.
+pub fn routes() -> Router<Arc<Gate>> {
+    Router::new()
+        .route(
+            "/npm/-/ping",
+            get(|| async { axum::Json(serde_json::json!({})) }),
+        )
+        .route("/npm/{name}", get(packument_unscoped))
+        .route("/npm/{first}/{second}", get(packument_or_version))
+        .route("/npm/{name}/-/{file}", get(tarball_unscoped))
+        .route("/npm/{scope}/{name}/-/{file}", get(tarball_scoped))
+}
+
+/// A parsed packument and the cached document it came from.
+type Parsed = (Arc<CachedDoc>, Arc<Value>);
+
+/// Parsed packuments and what is known about tarballs.
+#[derive(Default)]
+pub struct NpmState {
+    parsed: RwLock<HashMap<String, Parsed>>,
+    /// The install-time code found in a tarball, by sha256 (`None`: none).
+    scripts: RwLock<HashMap<String, Option<String>>>,
+    /// The sha256 of a tarball, by its integrity string.
+    files: RwLock<HashMap<String, String>>,
+}
+
+/// True for names npm could publish (and nothing that walks paths).
+fn is_valid_name(name: &str) -> bool {
+    let bare = match name.strip_prefix('@') {
+        Some(scoped) => match scoped.split_once('/') {
+            Some((scope, rest)) if !scope.is_empty() && !rest.contains('/') => {
+                if !ok_part(scope) {
+                    return false;
+                }
+                rest
+            }
+            _ => return false,
+        },
+        None => name,
+    };
+    name.len() <= 214 && ok_part(bare)
+}
+
+fn ok_part(part: &str) -> bool {
+    !part.is_empty()
+        && !part.starts_with('.')
+        && !part.starts_with('_')
+        && part
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+fn not_found(name: &str, client: &Client) -> Response {
+    let mut response = (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": format!("Not found: {name}") })),
+    )
+        .into_response();
+    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    response
+}
+
+async fn packument_unscoped(
+    State(gate): State<Arc<Gate>>,
+    Path(name): Path<String>,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    serve_packument(&gate, &name, &client, &headers).await
+}
+
+async fn packument_or_version(
+    State(gate): State<Arc<Gate>>,
+    Path((first, second)): Path<(String, String)>,
+    client: Client,
+    headers: HeaderMap,
+) -> Response {
+    if first.starts_with('@') {
+        return serve_packument(&gate, &format!("{first}/{second}"), &client, &headers).await;
+    }
+    // `/name/version` or `/name/tag`: one version's manifest.
+    gate.metrics.count_request(Route::NpmMetadata);
+    let Ok((doc, stale)) = load(&gate, &first).await else {
+        return not_found(&first, &client);
+    };
+    let view = visible_view(&gate, &doc, &client);
+    let version = view["dist-tags"]
+        .get(&second)
+        .and_then(Value::as_str)
+        .unwrap_or(&second)
+        .to_owned();
+    match view["versions"].get(&version) {
+        Some(manifest) => json_response(manifest, "application/json", &client, stale),
+        None => not_found(&format!("{first}@{second}"), &client),
+    }
+}
+
+async fn serve_packument(
+    gate: &Gate,
+    name: &str,
+    client: &Client,
+    headers: &HeaderMap,
+) -> Response {
+    gate.metrics.count_request(Route::NpmMetadata);
+    if !is_valid_name(name) {
+        return not_found(name, client);
+    }
+    let doc = match load(gate, name).await {
+        Ok(loaded) => loaded,
+        Err(LoadError::NotFound) => return not_found(name, client),
+        Err(LoadError::Failed(message)) => {
+            return web::error(StatusCode::BAD_GATEWAY, message, client);
+        }
+    };
+    let (doc, stale) = doc;
+    let view = visible_view(gate, &doc, client);
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if wants_abbreviated(accept) {
+        json_response(&packument::abbreviated(&view), ABBREVIATED, client, stale)
+    } else {
+        json_response(&view, "application/json", client, stale)
+    }
+}
+
+/// True when the client prefers the abbreviated form (npm and pnpm send
+/// `application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8`).
+fn wants_abbreviated(accept: &str) -> bool {
+    let q = |media: &str| {
+        accept.split(',').find_map(|item| {
+            let mut parts = item.split(';');
+            (parts.next()?.trim() == media).then(|| {
+                parts
+                    .find_map(|p| p.trim().strip_prefix("q=")?.parse::<f32>().ok())
+                    .unwrap_or(1.0)
+            })
+        })
+    };
+    match (q(ABBREVIATED), q("application/json")) {
+        (Some(a), Some(j)) => a >= j && a > 0.0,
+        (Some(a), None) => a > 0.0,
+        _ => false,
+    }
+}
+
+fn json_response(
+    value: &Value,
+    content_type: &'static str,
+    client: &Client,
+    stale: bool,
+) -> Response {
+    let body = serde_json::to_vec(value).expect("JSON serializes");
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if stale {
+        headers.insert(STALE, HeaderValue::from_static("true"));
+    }
+    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
+        headers.insert(REQUEST_ID, id);
+    }
+    response
+}
+
+enum LoadError {
+    NotFound,
+    Failed(String),
+}
+
+/// The upstream packument of `name`, parsed, and whether it is stale.
+async fn load(gate: &Gate, name: &str) -> Result<(Arc<Value>, bool), LoadError> {
+    let encoded = name.replacen('/', "%2f", 1);
+    let urls: Vec<String> = gate
+        .config
+        .npm
+        .upstreams
+        .iter()
+        .map(|root| format!("{}/{encoded}", root.trim_end_matches('/')))
+        .collect();
+    let fetch = gate
+        .meta
+        .fetch(
+            &gate.upstream,
+            &format!("npm/{name}"),
+            &urls,
+            "application/json",
+            gate.config.cache.max_metadata_bytes,
+        )
+        .await
+        .map_err(|e| match e {
+            FetchError::NotFound => LoadError::NotFound,
+            FetchError::Outage { url, error } => {
+                gate.metrics.count_upstream_error();
+                tracing::warn!(%url, %error, "upstream unavailable");
+                LoadError::Failed(format!(
+                    "the upstream for `{name}` cannot be reached and nothing is cached ({error})"
+                ))
+            }
+        })?;
+    if fetch.stale {
+        gate.metrics.count_stale();
+    }
+    if let Some((doc, parsed)) = gate.npm.parsed.read().expect("npm lock").get(name)
+        && Arc::ptr_eq(doc, &fetch.doc)
+    {
+        return Ok((parsed.clone(), fetch.stale));
+    }
+    let value: Value = serde_json::from_slice(&fetch.doc.body).map_err(|e| {
+        LoadError::Failed(format!(
+            "the upstream packument of `{name}` is not valid JSON: {e}"
+        ))
+    })?;
+    if !value.get("versions").is_some_and(Value::is_object) {
+        return Err(LoadError::Failed(format!(
+            "the upstream packument of `{name}` has no `versions`"
+        )));
+    }
+    let value = Arc::new(value);
+    gate.npm
+        .parsed
+        .write()
+        .expect("npm lock")
+        .insert(name.to_owned(), (fetch.doc.clone(), value.clone()));
+    Ok((value, fetch.stale))
+}
+
+/// The version a tarball file name belongs to: `NAME-VERSION.tgz` (the
+/// unscoped name), else the version whose upstream tarball has that file
+/// name.
+fn version_of_file<'a>(doc: &'a Value, name: &str, file: &str) -> Option<(String, &'a Value)> {
+    let versions = doc.get("versions")?.as_object()?;
+    let unscoped = name.rsplit('/').next().unwrap_or(name);
+    let by_name = file
+        .strip_suffix(".tgz")
+        .and_then(|stem| stem.strip_prefix(unscoped))
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|v| versions.get_key_value(v));
+    let found = by_name.or_else(|| {
+        versions.iter().find(|(_, m)| {
+            m["dist"]["tarball"]
+                .as_str()
+                .is_some_and(|url| url.rsplit('/').next() == Some(file))
+        })
+    })?;
+    Some((found.0.clone(), found.1))
+}
+
+/// Decides on one version from the registry's facts.
+fn decide_version(gate: &Gate, name: &str, facts: &VersionFacts) -> (Decision, String) {
+    let published = facts
+        .published
+        .as_deref()
+        .and_then(|t| t.parse::<Timestamp>().ok());
+    let (decision, policy) = gate.decide(&Subject {
+        ecosystem: Ecosystem::Npm,
+        name,
+        version: &facts.version,
+        sha256: facts.integrity.as_deref(),
+        published,
+        install_scripts: Some(facts.install_scripts),
+    });
+    (decision, policy.revision.clone())
+}
+
+fn visible_view(gate: &Gate, doc: &Value, client: &Client) -> Value {
+    let name = doc
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let served: std::collections::HashSet<String> = packument::versions(doc)
+        .iter()
+        .filter(|f| decide_version(gate, &name, f).0.action.is_served())
+        .map(|f| f.version.clone())
+        .collect();
+    packument::filtered(doc, &client.base_url, |v| served.contains(v))
+}
+
+async fn tarball_unscoped(
+    State(gate): State<Arc<Gate>>,
+    Path((name, file)): Path<(String, String)>,
+    client: Client,
+) -> Response {
+    serve_tarball(&gate, &name, &file, &client).await
+}
+
+async fn tarball_scoped(
+    State(gate): State<Arc<Gate>>,
+    Path((scope, name, file)): Path<(String, String, String)>,
+    client: Client,
+) -> Response {
+    serve_tarball(&gate, &format!("{scope}/{name}"), &file, &client).await
+}
+
+async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> Response {
+    gate.metrics.count_request(Route::NpmArtifact);
+    if !is_valid_name(name) || file.contains(['/', '\\']) || file.starts_with('.') {
+        return not_found(&format!("{name}/-/{file}"), client);
+    }
+    let doc = match load(gate, name).await {
+        Ok((doc, _)) => doc,
+        Err(LoadError::NotFound) => return not_found(name, client),
+        Err(LoadError::Failed(message)) => {
+            return web::error(StatusCode::BAD_GATEWAY, message, client);
+        }
+    };
+    let Some((version, manifest)) = version_of_file(&doc, name, file) else {
+        return not_found(&format!("{name}/-/{file}"), client);
+    };
+    let version = version.as_str();
+    let Some(facts) = packument::versions(&doc)
+        .into_iter()
+        .find(|f| f.version == version)
+    else {
+        return not_found(&format!("{name}@{version}"), client);
+    };
+    let (decision, revision) = decide_version(gate, name, &facts);
+    let event = |kind: &str, decision: &Decision, sha256: Option<&str>| {
+        let mut event = client.event(kind, "npm", name, decision, &revision);
+        event.version = Some(version.to_owned());
+        event.file = Some(file.to_owned());
+        event.sha256 = sha256.map(str::to_owned);
+        event
+    };
+    if !decision.action.is_served() {
+        tracing::info!(package = %name, %version, rule = %decision.rule, request = %client.request_id, "refused");
+        gate.record.log(event("refused", &decision, None));
+        return web::refusal(&decision, "npm", name, version, client, true);
+    }
+    let Some(upstream_url) = manifest["dist"]["tarball"].as_str() else {
+        return not_found(&format!("{name}@{version}"), client);
+    };
+    let expected = match (
+        manifest["dist"]["integrity"].as_str(),
+        manifest["dist"]["shasum"].as_str(),
+    ) {
+        (Some(sri), _) => Expected::Integrity(sri.to_owned()),
+        (None, Some(sha1)) => Expected::Sha1(sha1.to_owned()),
+        (None, None) => {
+            let refused = Decision {
+                action: Action::Deny,
+                rule: "integrity".to_owned(),
+                reason: "the registry declares no hash for this tarball, so it cannot be checked"
+                    .to_owned(),
+                available_at: None,
+            };
+            gate.record.log(event("refused", &refused, None));
+            return web::refusal(&refused, "npm", name, version, client, true);
+        }
+    };
+    let key = facts.integrity.clone().unwrap_or_default();
+    let known = gate.npm.files.read().expect("npm lock").get(&key).cloned();
+    let (sha256, cached) = match known.filter(|h| gate.blobs.contains(h)) {
+        Some(sha256) => (sha256, true),
+        None => match gate
+            .blobs
+            .fetch(
+                &gate.upstream,
+                upstream_url,
+                &expected,
+                gate.config.cache.max_artifact_bytes,
+            )
+            .await
+        {
+            Ok(sha256) => {
+                gate.npm
+                    .files
+                    .write()
+                    .expect("npm lock")
+                    .insert(key.clone(), sha256.clone());
+                (sha256, false)
+            }
+            Err(BlobError::Mismatch { expected, actual }) => {
+                gate.metrics.count_integrity_failure();
+                tracing::error!(package = %name, %version, %expected, %actual, upstream = %upstream_url, "integrity failure: upstream bytes do not match the declared hash");
+                let refused = Decision {
+                    action: Action::Deny,
+                    rule: "integrity".to_owned(),
+                    reason: format!(
+                        "the upstream served bytes that do not match the declared hash (declared {expected}, got sha256={actual})"
+                    ),
+                    available_at: None,
+                };
+                gate.record.log(event("refused", &refused, None));
+                return web::error(StatusCode::BAD_GATEWAY, refused.reason, client);
+            }
+            Err(error) => {
+                gate.metrics.count_upstream_error();
+                tracing::warn!(package = %name, %version, %error, "cannot fetch a tarball");
+                return web::error(
+                    StatusCode::BAD_GATEWAY,
+                    format!("cannot fetch `{file}`: {error}"),
+                    client,
+                );
+            }
+        },
+    };
+    // The tarball's own word on install-time code.
+    if let Some(refused) = script_check(gate, name, version, &sha256, &decision).await {
+        gate.record.log(event("refused", &refused, Some(&sha256)));
+        return web::refusal(&refused, "npm", name, version, client, true);
+    }
+    gate.metrics.count_artifact(cached);
+    gate.record.approve("npm", &key, name, Some(version));
+    gate.record.log(event("download", &decision, Some(&sha256)));
+    crate::pypi::serve_blob(gate, &sha256, client).await
+}
+
+/// Refuses a tarball whose own `package.json` or `binding.gyp` runs code
+/// at install when the policy blocks that (and nothing let it through
+/// already: an override, the allow list, an approved hash).
+async fn script_check(
+    gate: &Gate,
+    name: &str,
+    version: &str,
+    sha256: &str,
+    decision: &Decision,
+) -> Option<Decision> {
+    let policy = gate.policy();
+    if policy.install_scripts != ScriptPolicy::Block
+        || policy.scripts_allowed(Ecosystem::Npm, name, version)
+        || matches!(
+            decision.rule.as_str(),
+            "override" | "allow-list" | "approved-hash"
+        )
+    {
+        return None;
+    }
+    let known = gate
+        .npm
+        .scripts
+        .read()
+        .expect("npm lock")
+        .get(sha256)
+        .cloned();
+    let found = match known {
+        Some(found) => Ok(found),
+        None => {
+            let path = gate.blobs.path(sha256)?;
+            let read = tokio::task::spawn_blocking(move || {
+                std::fs::File::open(&path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|f| tarball::install_code(std::io::BufReader::new(f)))
+            })
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
+            if let Ok(found) = &read {
+                gate.npm
+                    .scripts
+                    .write()
+                    .expect("npm lock")
+                    .insert(sha256.to_owned(), found.clone());
+            }
+            read
+        }
+    };
+    match found {
+        Ok(None) => None,
+        Ok(Some(code)) => Some(Decision {
+            action: Action::Deny,
+            rule: "install-scripts".to_owned(),
+            reason: format!(
+                "{name} {version} runs code at install ({code}) and is not on `install_scripts_allow`"
+            ),
+            available_at: None,
+        }),
+        Err(error) => Some(Decision {
+            action: Action::Deny,
+            rule: "unreadable-tarball".to_owned(),
+            reason: format!("the tarball cannot be read to check for install-time code: {error}"),
+            available_at: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_before_they_reach_a_url() {
+        assert!(is_valid_name("left-pad"));
+        assert!(is_valid_name("@tanstack/react-router"));
+        assert!(is_valid_name("JSONStream"));
+        for bad in [
+            "..",
+            "../etc",
+            "@scope/../x",
+            "@/x",
+            "a/b",
+            ".hidden",
+            "@scope/a/b",
+            "",
+        ] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn npm_and_pnpm_accept_headers_choose_the_abbreviated_form() {
+        assert!(wants_abbreviated(
+            "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*"
+        ));
+        assert!(!wants_abbreviated("application/json"));
+        assert!(!wants_abbreviated(""));
+        assert!(!wants_abbreviated(
+            "application/vnd.npm.install-v1+json; q=0.5, application/json"
+        ));
+    }
+}
