@@ -272,3 +272,64 @@ async fn packuments_keep_registry_fields_in_both_forms() {
         assert_eq!(r.status(), 404, "{bad}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pnpm_installs_through_the_gateway_under_its_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = hours_ago(24 * 60);
+    let upstream = NpmUpstream::start(vec![
+        npm_version("demo", "1.0.0", &old, json!({})),
+        npm_version("demo", "2.0.0", &hours_ago(1), json!({})),
+        npm_version("@tanstack/react-router", "1.169.4", &old, json!({})),
+        npm_version("@tanstack/react-router", "1.169.5", &old, json!({})),
+        npm_version(
+            "addon",
+            "1.0.0",
+            &old,
+            json!({"postinstall": "node build.js"}),
+        ),
+    ])
+    .await;
+    let gate = RunningGate::start(
+        dir.path(),
+        &config(dir.path(), &upstream.registry_url(), ""),
+    )
+    .await;
+    let p = project(dir.path(), "p");
+    let registry = gate.npm_registry();
+    let store = dir.path().join("pnpm-store");
+    let pnpm = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend([
+            "--registry".to_owned(),
+            registry.clone(),
+            "--store-dir".to_owned(),
+            store.to_str().unwrap().to_owned(),
+            "--ignore-scripts".to_owned(),
+            "--config.minimum-release-age=0".to_owned(),
+        ]);
+        all
+    };
+    let args = pnpm(&["add", "demo", "@tanstack/react-router"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run("pnpm", &args, &p).await;
+    assert!(out.ok, "{}", out.text);
+    assert_eq!(
+        installed(&p, "demo").as_deref(),
+        Some("1.0.0"),
+        "{}",
+        out.text
+    );
+    assert_eq!(
+        installed(&p, "@tanstack/react-router").as_deref(),
+        Some("1.169.4"),
+        "{}",
+        out.text
+    );
+    let args = pnpm(&["add", "addon"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run("pnpm", &args, &p).await;
+    assert!(!out.ok, "{}", out.text);
+    assert!(out.text.contains("403"), "{}", out.text);
+    assert!(out.text.contains("runs code at install"), "{}", out.text);
+}

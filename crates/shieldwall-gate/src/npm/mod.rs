@@ -43,6 +43,7 @@ pub fn routes() -> Router<Arc<Gate>> {
         .route("/npm/{name}", get(packument_unscoped))
         .route("/npm/{first}/{second}", get(packument_or_version))
         .route("/npm/{name}/-/{file}", get(tarball_unscoped))
+        .route("/npm/{scope}/{name}/{version}", get(version_scoped))
         .route("/npm/{scope}/{name}/-/{file}", get(tarball_scoped))
 }
 
@@ -112,23 +113,58 @@ async fn packument_or_version(
     client: Client,
     headers: HeaderMap,
 ) -> Response {
-    if first.starts_with('@') {
+    // `/@scope/name` is a packument; `/name/1.2.3`, `/name/latest` and
+    // `/@scope%2fname/latest` are one version's manifest.
+    if first.starts_with('@') && !first.contains('/') {
         return serve_packument(&gate, &format!("{first}/{second}"), &client, &headers).await;
     }
-    // `/name/version` or `/name/tag`: one version's manifest.
+    serve_version(&gate, &first, &second, &client).await
+}
+
+async fn version_scoped(
+    State(gate): State<Arc<Gate>>,
+    Path((scope, name, version)): Path<(String, String, String)>,
+    client: Client,
+) -> Response {
+    serve_version(&gate, &format!("{scope}/{name}"), &version, &client).await
+}
+
+/// One version's manifest (by version or dist-tag), from the filtered view.
+async fn serve_version(gate: &Gate, name: &str, wanted: &str, client: &Client) -> Response {
     gate.metrics.count_request(Route::NpmMetadata);
-    let Ok((doc, stale)) = load(&gate, &first).await else {
-        return not_found(&first, &client);
+    if !is_valid_name(name) {
+        return not_found(name, client);
+    }
+    let (doc, stale) = match load(gate, name).await {
+        Ok(loaded) => loaded,
+        Err(LoadError::NotFound) => return not_found(name, client),
+        Err(LoadError::Failed(message)) => {
+            return web::error(StatusCode::BAD_GATEWAY, message, client);
+        }
     };
-    let view = visible_view(&gate, &doc, &client);
+    let view = visible_view(gate, &doc, client);
     let version = view["dist-tags"]
-        .get(&second)
+        .get(wanted)
         .and_then(Value::as_str)
-        .unwrap_or(&second)
+        .unwrap_or(wanted)
         .to_owned();
-    match view["versions"].get(&version) {
-        Some(manifest) => json_response(manifest, "application/json", &client, stale),
-        None => not_found(&format!("{first}@{second}"), &client),
+    if let Some(manifest) = view["versions"].get(&version) {
+        return json_response(manifest, "application/json", client, stale);
+    }
+    // Held: say why, as a tarball request would.
+    let upstream_version = doc["dist-tags"]
+        .get(wanted)
+        .and_then(Value::as_str)
+        .unwrap_or(wanted);
+    let held = packument::versions(&doc)
+        .into_iter()
+        .find(|f| f.version == upstream_version)
+        .map(|f| (decide_version(gate, name, &f).0, f.version));
+    match held {
+        Some((decision, version)) if !decision.action.is_served() => {
+            web::refusal(&decision, "npm", name, &version, client, true)
+        }
+        _ => not_found(&format!("{name}@{wanted}"), client),
     }
 }
 
