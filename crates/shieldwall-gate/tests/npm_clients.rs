@@ -261,6 +261,30 @@ async fn packuments_keep_registry_fields_in_both_forms() {
         "application/vnd.npm.install-v1+json"
     );
     let short: serde_json::Value = short.json().await.unwrap();
+    // The audit endpoint answers from the advisory database.
+    let audit = client
+        .post(format!(
+            "{}-/npm/v1/security/advisories/bulk",
+            gate.npm_registry()
+        ))
+        .json(&json!({"@tanstack/react-router": ["1.169.4", "1.169.5"], "left-pad": ["1.3.0"]}))
+        .send()
+        .await
+        .unwrap();
+    let ping = client
+        .get(format!("{}-/ping", gate.npm_registry()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), 200);
+    let status = audit.status();
+    let text = audit.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let audit: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let found = audit["@tanstack/react-router"].as_array().unwrap();
+    assert_eq!(found[0]["vulnerable_versions"], "1.169.5", "{audit}");
+    assert_eq!(found[0]["severity"], "critical");
+    assert!(audit.get("left-pad").is_none());
     assert!(short["versions"]["1.0.0"]["dist"]["integrity"].is_string());
     assert!(short["modified"].is_string());
     for bad in ["..%2f..%2fetc", "@scope%2f..%2f..", "%2e%2e"] {

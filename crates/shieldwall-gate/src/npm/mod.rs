@@ -8,6 +8,7 @@
 //! tarball checked against `dist.integrity`, and reads the tarball's own
 //! `package.json` and `binding.gyp` for install-time code before serving.
 
+pub mod audit;
 pub mod packument;
 pub mod tarball;
 
@@ -39,6 +40,10 @@ pub fn routes() -> Router<Arc<Gate>> {
         .route(
             "/npm/-/ping",
             get(|| async { axum::Json(serde_json::json!({})) }),
+        )
+        .route(
+            "/npm/-/npm/v1/security/advisories/bulk",
+            axum::routing::post(audit::bulk),
         )
         .route("/npm/{name}", get(packument_unscoped))
         .route("/npm/{first}/{second}", get(packument_or_version))
