@@ -14,6 +14,7 @@
 //!   hashes (SQLite).
 //! - [`server`]: routes, admin API, health, metrics, reloading, shutdown.
 
+pub mod analysis;
 pub mod blobs;
 pub mod config;
 pub mod decision;

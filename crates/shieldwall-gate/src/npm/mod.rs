@@ -482,10 +482,98 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
         gate.record.log(event("refused", &refused, Some(&sha256)));
         return web::refusal(&refused, "npm", name, version, client, true);
     }
+    if let Some(stopped) =
+        analyse_tarball(gate, &doc, version, &key, &sha256, file, &decision).await
+    {
+        tracing::info!(package = %name, %version, rule = %stopped.rule, request = %client.request_id, "refused after analysis");
+        gate.record.log(event("refused", &stopped, Some(&sha256)));
+        return web::refusal(&stopped, "npm", name, version, client, true);
+    }
     gate.metrics.count_artifact(cached);
     gate.record.approve("npm", &key, name, Some(version));
     gate.record.log(event("download", &decision, Some(&sha256)));
     crate::pypi::serve_blob(gate, &sha256, client).await
+}
+
+/// Runs the analyzer on a fetched tarball (and the drift from the previous
+/// release); the decision that stops it, if any.
+async fn analyse_tarball(
+    gate: &Gate,
+    doc: &Value,
+    version: &str,
+    key: &str,
+    sha256: &str,
+    file: &str,
+    decision: &Decision,
+) -> Option<Decision> {
+    let policy = gate.policy();
+    if !Gate::analyzer_applies(&policy, decision) {
+        return None;
+    }
+    let previous = if policy.analysis.drift_hold == crate::analysis::DriftThreshold::Never {
+        None
+    } else {
+        previous_tarball(gate, doc, version).await
+    };
+    let job = crate::analysis::Job {
+        key: key.to_owned(),
+        path: gate.blobs.path(sha256)?,
+        file_name: file.to_owned(),
+        previous,
+    };
+    gate.analyse(&policy, decision, job).await
+}
+
+/// The previous release's tarball, fetched: its stored path, file name
+/// and version (prereleases are compared only with a prerelease).
+async fn previous_tarball(
+    gate: &Gate,
+    doc: &Value,
+    version: &str,
+) -> Option<(std::path::PathBuf, String, String)> {
+    let current = shieldwall_core::Version::parse(Ecosystem::Npm, version).ok()?;
+    let versions = doc.get("versions")?.as_object()?;
+    let (_, prev, manifest) = versions
+        .iter()
+        .filter_map(|(v, m)| {
+            let parsed = shieldwall_core::Version::parse(Ecosystem::Npm, v).ok()?;
+            let comparable =
+                parsed < current && (current.is_prerelease() || !parsed.is_prerelease());
+            comparable.then_some((parsed, v, m))
+        })
+        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))?;
+    let url = manifest["dist"]["tarball"].as_str()?;
+    let integrity = packument::integrity(manifest)?;
+    let known = gate
+        .npm
+        .files
+        .read()
+        .expect("npm lock")
+        .get(&integrity)
+        .cloned();
+    let sha256 = match known.filter(|h| gate.blobs.contains(h)) {
+        Some(sha256) => sha256,
+        None => {
+            let sha256 = gate
+                .blobs
+                .fetch(
+                    &gate.upstream,
+                    url,
+                    &Expected::Integrity(integrity.clone()),
+                    gate.config.cache.max_artifact_bytes,
+                )
+                .await
+                .ok()?;
+            gate.npm
+                .files
+                .write()
+                .expect("npm lock")
+                .insert(integrity, sha256.clone());
+            sha256
+        }
+    };
+    let file = url.rsplit('/').next().unwrap_or("package.tgz").to_owned();
+    Some((gate.blobs.path(&sha256)?, file, prev.clone()))
 }
 
 /// Refuses a tarball whose own `package.json` or `binding.gyp` runs code

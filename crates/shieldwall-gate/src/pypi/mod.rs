@@ -492,6 +492,18 @@ async fn file(
             }
         }
     }
+    if !metadata
+        && let Some(stopped) =
+            analyse_file(&gate, &page, &entry, &sha256, &version, &decision).await
+    {
+        tracing::info!(project = %page.name, %version, file = %filename, rule = %stopped.rule, request = %client.request_id, "refused after analysis");
+        let mut event = client.event("refused", "pypi", &page.name, &stopped, &revision);
+        event.version = Some(version.clone());
+        event.file = Some(filename.clone());
+        event.sha256 = Some(sha256.clone());
+        gate.record.log(event);
+        return web::refusal(&stopped, "pypi", &page.name, &version, &client, false);
+    }
     gate.metrics.count_artifact(cached);
     if !metadata {
         gate.record
@@ -499,6 +511,71 @@ async fn file(
         gate.record.log(event);
     }
     serve_blob(&gate, &want, &client).await
+}
+
+/// Runs the analyzer on a fetched file (and the drift from the previous
+/// version's file of the same kind); the decision that stops it, if any.
+async fn analyse_file(
+    gate: &Gate,
+    page: &ProjectPage,
+    entry: &FileEntry,
+    sha256: &str,
+    version: &str,
+    decision: &Decision,
+) -> Option<Decision> {
+    let policy = gate.policy();
+    if !Gate::analyzer_applies(&policy, decision) {
+        return None;
+    }
+    let previous = if policy.analysis.drift_hold == crate::analysis::DriftThreshold::Never {
+        None
+    } else {
+        previous_file(gate, page, entry, version).await
+    };
+    let job = crate::analysis::Job {
+        key: sha256.to_owned(),
+        path: gate.blobs.path(sha256)?,
+        file_name: entry.filename.clone(),
+        previous,
+    };
+    gate.analyse(&policy, decision, job).await
+}
+
+/// The previous version's file of the same kind (wheel or sdist), fetched:
+/// its stored path, file name and version.
+async fn previous_file(
+    gate: &Gate,
+    page: &ProjectPage,
+    entry: &FileEntry,
+    version: &str,
+) -> Option<(std::path::PathBuf, String, String)> {
+    let current = shieldwall_core::Version::parse(Ecosystem::PyPI, version).ok()?;
+    let wheel = entry.filename.ends_with(".whl");
+    let candidate = page
+        .files
+        .iter()
+        .filter(|f| f.filename.ends_with(".whl") == wheel)
+        .filter_map(|f| {
+            let v = file_version(&f.filename, &page.name)?;
+            let parsed = shieldwall_core::Version::parse(Ecosystem::PyPI, &v).ok()?;
+            (parsed < current && f.sha256().is_some_and(|h| is_sha256(&h)))
+                .then_some((parsed, v, f))
+        })
+        .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))?;
+    let (_, prev_version, file) = candidate;
+    let hash = file.sha256()?;
+    if !gate.blobs.contains(&hash) {
+        gate.blobs
+            .fetch(
+                &gate.upstream,
+                &file.url,
+                &Expected::Sha256(hash.clone()),
+                gate.config.cache.max_artifact_bytes,
+            )
+            .await
+            .ok()?;
+    }
+    Some((gate.blobs.path(&hash)?, file.filename.clone(), prev_version))
 }
 
 /// Serves a stored file.

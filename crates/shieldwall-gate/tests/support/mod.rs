@@ -39,12 +39,23 @@ pub struct PyFile {
 /// A pure-Python wheel of `name` `version` holding a module that records
 /// its version (inert).
 pub fn wheel(name: &str, version: &str, upload_time: Option<&str>) -> PyFile {
+    wheel_with(
+        name,
+        version,
+        upload_time,
+        &format!("VERSION = \"{version}\"\n"),
+    )
+}
+
+/// A pure-Python wheel whose `__init__.py` is `init` (inert text the
+/// analyzer reads; never run).
+pub fn wheel_with(name: &str, version: &str, upload_time: Option<&str>, init: &str) -> PyFile {
     let module = name.replace('-', "_");
     let dist_info = format!("{module}-{version}.dist-info");
     let metadata =
         format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test package\n");
     let files: Vec<(String, Vec<u8>)> = vec![
-        (format!("{module}/__init__.py"), format!("VERSION = \"{version}\"\n").into_bytes()),
+        (format!("{module}/__init__.py"), init.as_bytes().to_vec()),
         (format!("{dist_info}/METADATA"), metadata.clone().into_bytes()),
         (
             format!("{dist_info}/WHEEL"),
@@ -320,6 +331,7 @@ pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
             .env("PIP_NO_INPUT", "1")
             .env("UV_NO_CONFIG", "1")
             .env_remove("PIP_INDEX_URL")
+            .env_remove("PIP_FIND_LINKS")
             .env_remove("PIP_EXTRA_INDEX_URL")
             .env_remove("UV_INDEX_URL")
             .env_remove("UV_DEFAULT_INDEX")
