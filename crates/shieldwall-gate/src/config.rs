@@ -56,6 +56,9 @@ pub struct GateConfig {
     /// The admin API.
     #[serde(default)]
     pub admin: AdminConfig,
+    /// Client identities.
+    #[serde(default)]
+    pub auth: AuthConfig,
     /// The install record.
     #[serde(default)]
     pub record: RecordConfig,
@@ -119,6 +122,33 @@ pub struct AdminConfig {
     pub token_env: Option<String>,
 }
 
+/// Client identities: who installed what is recorded by name when clients
+/// send a token (npm `_authToken`; pip and uv as the password of
+/// `http://NAME:TOKEN@host/...`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Refuse package requests (401) that carry no known token.
+    #[serde(default)]
+    pub required: bool,
+    /// Identity name to the sha256 (hex) of its token
+    /// (`shieldwall gate token NAME` makes one).
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, String>,
+}
+
+impl AuthConfig {
+    /// The identity whose token is `token`, if any.
+    pub fn identify(&self, token: &str) -> Option<&str> {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+        self.tokens
+            .iter()
+            .find(|(_, hash)| hash.eq_ignore_ascii_case(&digest))
+            .map(|(name, _)| name.as_str())
+    }
+}
+
 /// The install record.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -176,6 +206,13 @@ impl GateConfig {
                         "`{eco}.upstreams`: `{upstream}` is not an http or https address"
                     )));
                 }
+            }
+        }
+        for (name, hash) in &self.auth.tokens {
+            if !crate::blobs::is_sha256(hash) {
+                return Err(bad(format!(
+                    "`auth.tokens.{name}` must be the sha256 (64 hex digits) of the token, not the token"
+                )));
             }
         }
         if let Some(url) = &self.public_url {

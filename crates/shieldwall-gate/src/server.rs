@@ -25,9 +25,15 @@ use crate::web::{self, Client};
 
 /// Every route of the gateway.
 pub fn router(gate: Arc<Gate>) -> Router {
-    Router::new()
+    let packages = Router::new()
         .merge(pypi::routes())
         .merge(crate::npm::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            gate.clone(),
+            web::require_identity,
+        ));
+    Router::new()
+        .merge(packages)
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/-/admin/status", get(status))

@@ -91,7 +91,7 @@ impl FromRequestParts<Arc<Gate>> for Client {
         Ok(Self {
             address,
             user_agent,
-            identity: basic_user(headers),
+            identity: token(headers).and_then(|t| gate.config.auth.identify(&t).map(str::to_owned)),
             request_id: text(REQUEST_ID).unwrap_or_else(new_request_id),
             base_url: base_url.trim_end_matches('/').to_owned(),
         })
@@ -115,18 +115,44 @@ fn base_from_headers(headers: &HeaderMap) -> String {
     format!("{proto}://{host}")
 }
 
-/// The user name of HTTP basic authentication, when sent (the password is
-/// never read).
-fn basic_user(headers: &HeaderMap) -> Option<String> {
+/// The token a client sent: a bearer token, or the password of basic
+/// authentication.
+fn token(headers: &HeaderMap) -> Option<String> {
     use base64::Engine;
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    if let Some(bearer) = value.strip_prefix("Bearer ") {
+        return Some(bearer.trim().to_owned());
+    }
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    let user = text.split(':').next()?;
-    (!user.is_empty()).then(|| user.to_owned())
+    let (_, password) = text.split_once(':')?;
+    (!password.is_empty()).then(|| password.to_owned())
+}
+
+/// Refuses package requests without a known token when the configuration
+/// requires one.
+pub async fn require_identity(
+    axum::extract::State(gate): axum::extract::State<Arc<Gate>>,
+    client: Client,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if gate.config.auth.required && client.identity.is_none() {
+        let mut response = error(
+            StatusCode::UNAUTHORIZED,
+            "a token is required: npm `_authToken`, or `http://NAME:TOKEN@host/...` for pip and uv",
+            &client,
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"shieldwall\""),
+        );
+        return response;
+    }
+    next.run(request).await
 }
 
 fn new_request_id() -> String {

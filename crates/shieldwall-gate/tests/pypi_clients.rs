@@ -483,3 +483,55 @@ async fn the_analyzer_verdict_denies_and_a_slow_analysis_holds() {
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identities_are_recorded_and_required_when_configured() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = PyUpstream::start(vec![wheel("demo", "1.0", Some(&hours_ago(24 * 30)))]).await;
+    let hash = hex::encode(sha2::Sha256::digest(b"s3cret-token"));
+    let gate = RunningGate::start(
+        dir.path(),
+        &config(
+            dir.path(),
+            &[upstream.simple_url()],
+            &format!("[auth]\nrequired = true\ntokens = {{ ci-main = \"{hash}\" }}"),
+        ),
+    )
+    .await;
+    let out = pip(&gate, &dir.path().join("a"), "demo").await;
+    assert!(!out.ok, "no token must be refused: {}", out.text);
+    let index = format!("http://ci-main:s3cret-token@{}/pypi/simple/", gate.addr);
+    let target = dir.path().join("b");
+    let out = run(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--no-cache-dir",
+            "--no-deps",
+            "--target",
+            target.to_str().unwrap(),
+            "--index-url",
+            &index,
+            "demo",
+        ],
+        Path::new("/"),
+    )
+    .await;
+    assert!(out.ok, "{}", out.text);
+    let rows = gate
+        .gate
+        .record
+        .query(&shieldwall_gate::record::Query {
+            kind: Some("download".to_owned()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(rows[0].identity.as_deref(), Some("ci-main"), "{rows:?}");
+    assert!(
+        !format!("{rows:?}").contains("s3cret-token"),
+        "tokens are never recorded"
+    );
+}

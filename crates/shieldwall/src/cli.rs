@@ -135,6 +135,13 @@ pub(crate) enum GateCommand {
         #[command(flatten)]
         config: GateConfigArg,
     },
+    /// Make a client token for `NAME`: prints the token (give it to the
+    /// client) and the `[auth] tokens` line to add to the configuration
+    /// (only the token's sha256 is stored).
+    Token {
+        /// The identity the token stands for (`ci-main`, `alice`).
+        name: String,
+    },
     /// Print the pip.conf, uv.toml, .npmrc, .yarnrc.yml and bunfig.toml
     /// snippets that point clients at the gateway.
     ClientConfig {

@@ -61,6 +61,7 @@ pub(crate) fn run(args: GateArgs) -> anyhow::Result<Exit> {
             Ok(Exit::Clean)
         }
         GateCommand::ClientConfig { url, config } => client_config(url, config.as_deref()),
+        GateCommand::Token { name } => token(&name),
     }
 }
 
@@ -551,6 +552,29 @@ fn ini_value(text: &str, sections: &[&str], key: &str) -> Option<String> {
         }
     }
     best.map(|(_, v)| v)
+}
+
+fn token(name: &str) -> anyhow::Result<Exit> {
+    use sha2::Digest;
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(UsageError::new(format!(
+            "`{name}` is not a plain name (letters, digits, `-`, `_`, `.`)"
+        ))
+        .into());
+    }
+    let mut bytes = [0u8; 24];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)
+        .context("reading /dev/urandom")?;
+    let token = hex::encode(bytes);
+    let hash = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    output::print_stdout(&format!(
+        "token for {name}: {token}\n\nadd to the gateway configuration:\n[auth]\ntokens = {{ {name} = \"{hash}\" }}\n\nclients: npm `//HOST:PORT/npm/:_authToken={token}` in .npmrc; pip and uv `http://{name}:{token}@HOST:PORT/pypi/simple/`\n"
+    ))?;
+    Ok(Exit::Clean)
 }
 
 fn client_config(url: Option<String>, config: Option<&Path>) -> anyhow::Result<Exit> {
