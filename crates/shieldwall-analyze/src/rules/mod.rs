@@ -67,8 +67,14 @@ rules![
     gen008_dns_exfil,
     gen012_gating,
     gen016_reverse_shell,
+    gen018_decode_exec,
+    gen019_obfuscation,
     gen026_windows_lolbin,
     gen027_host_fingerprint,
+    py001_pth_exec,
+    py002_setup_install_hooks,
+    py003_intree_backend,
+    py004_wheel_record,
 ];
 
 /// What a rule sees: the artifact, its identity and surface, and every

