@@ -103,7 +103,11 @@ impl Artifact {
     /// used to tell the format and to name it in messages.
     pub fn from_bytes(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Self, LoadError> {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let format = Format::from_file_name(file_name)
+        // A zip's magic bytes win over the name: some uploads are wheels
+        // renamed `.tar.gz`.
+        let sniffed = Format::sniff(&bytes).filter(|f| *f == Format::Zip);
+        let format = sniffed
+            .or_else(|| Format::from_file_name(file_name))
             .or_else(|| Format::sniff(&bytes))
             .ok_or_else(|| LoadError::UnknownFormat {
                 path: name.to_owned(),

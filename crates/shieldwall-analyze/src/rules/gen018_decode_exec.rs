@@ -61,7 +61,7 @@ static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
 /// Python decoders, as they appear right after a sink.
 static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma)|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+        r#"decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma)|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
     )
     .expect("a valid regex")
 });
@@ -69,18 +69,70 @@ static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
 /// `name = <decoder>(…)`: a variable holding decoded data.
 static PY_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
+        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
     )
     .expect("a valid regex")
 });
 
-/// `def name(x): return <decoder>(…)`: a function that decodes.
-static PY_DECODER_FN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"def[ \t]+([A-Za-z_]\w*)[ \t]*\([^)\n]*\)[^:\n]*:\s*return[ \t]+[^\n]{0,200}?(?:decrypt\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode)"#,
-    )
-    .expect("a valid regex")
+/// `def name(…):`, to find functions that decode.
+static PY_DEF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(").expect("a valid regex"));
+
+/// Decoders strong enough to make a short function a decoder.
+static PY_STRONG_DECODER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"decrypt\w*\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode")
+        .expect("a valid regex")
 });
+
+/// `x += chr(ord(a) ^ k)`: a string built character by character.
+static PY_CHR_ACCUMULATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*\+=[ \t]*chr\(").expect("a valid regex")
+});
+
+/// Calls that run a shell command: `os.system(b64d(…))`.
+static PY_SPAWN_SINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)(?:^|[^\w])(os\.system|os\.popen|system|popen|subprocess\.(?:Popen|call|run|check_call|check_output|getoutput))\s*\(\s*")
+        .expect("a valid regex")
+});
+
+/// Shell: `echo … | base64 -d | sh`.
+static SHELL_DECODE_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"base64\s+(?:-d|--decode|-D)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|base64\s+(?:-d|--decode)[^|;&]*\|\s*python")
+        .expect("a valid regex")
+});
+
+/// `compile(x, …)` inside `eval(…)`: the text after the inner call's
+/// parenthesis.
+fn strip_nested(mut window: &str) -> &str {
+    for _ in 0..4 {
+        let Some(rest) = ["compile", "eval", "exec", "str", "bytes"]
+            .iter()
+            .find_map(|p| window.strip_prefix(p))
+            .map(str::trim_start)
+            .and_then(|r| r.strip_prefix('('))
+        else {
+            break;
+        };
+        window = rest.trim_start();
+    }
+    window
+}
+
+/// Functions whose body (first 600 bytes) decodes and returns.
+fn decoder_functions(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    for caps in PY_DEF.captures_iter(text) {
+        let (Some(whole), Some(name)) = (caps.get(0), caps.get(1)) else { continue };
+        let rest = &text[whole.end()..];
+        let body = &rest[..crate::lang::python::floor_boundary(rest, 600)];
+        // Up to the next definition.
+        let body = body.find("\ndef ").map_or(body, |i| &body[..i]);
+        if body.contains("return") && PY_STRONG_DECODER.is_match(body) {
+            out.push(name.as_str());
+        }
+    }
+    out
+}
 
 /// The identifier a sink is given: `exec(code)`, `exec(code.decode())`.
 static SINK_ARG: LazyLock<Regex> =
@@ -110,7 +162,7 @@ static JS_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
 /// `__builtins__.__dict__['exec']`, `globals()['__builtins__']`.
 static PY_BUILTIN_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
+        r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]\s*\](?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
     )
     .expect("a valid regex")
 });
@@ -221,8 +273,9 @@ fn python_sites(text: &str) -> Vec<Site> {
     let decoded_vars: HashSet<&str> = if PY_DECODER.is_match(text) {
         PY_DECODED_VAR
             .captures_iter(text)
-            .chain(PY_DECODER_FN.captures_iter(text))
+            .chain(PY_CHR_ACCUMULATE.captures_iter(text))
             .filter_map(|c| c.get(1).map(|m| m.as_str()))
+            .chain(decoder_functions(text))
             .collect()
     } else {
         HashSet::new()
@@ -237,7 +290,7 @@ fn python_sites(text: &str) -> Vec<Site> {
                 offset: sink.start(),
                 what: format!("`{}` runs the output of `{}`", sink.as_str(), d.as_str().trim_end_matches(['(', ' '])),
             });
-        } else if let Some(arg) = SINK_ARG.captures(window).and_then(|c| c.get(1))
+        } else if let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
             && decoded_vars.contains(arg.as_str())
         {
             out.push(Site {
@@ -245,6 +298,37 @@ fn python_sites(text: &str) -> Vec<Site> {
                 what: format!("`{}` runs `{}`, which holds decoded data", sink.as_str(), arg.as_str()),
             });
         }
+    }
+    // Shell commands given decoded text.
+    if !decoded_vars.is_empty() || PY_STRONG_DECODER.is_match(text) {
+        for caps in PY_SPAWN_SINK.captures_iter(text) {
+            let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
+            let rest = &text[whole.end()..];
+            let window = &rest[..crate::lang::python::floor_boundary(rest, WINDOW)];
+            let window = window.split('\n').next().unwrap_or(window);
+            let decoded = PY_STRONG_DECODER
+                .find(window)
+                .map(|d| d.as_str().trim_end_matches(['(', ' ']).to_owned())
+                .or_else(|| {
+                    SINK_ARG
+                        .captures(window)
+                        .and_then(|c| c.get(1))
+                        .filter(|a| decoded_vars.contains(a.as_str()))
+                        .map(|a| a.as_str().to_owned())
+                });
+            if let Some(what) = decoded {
+                out.push(Site {
+                    offset: sink.start(),
+                    what: format!("`{}` runs a command decoded by `{what}`", sink.as_str()),
+                });
+            }
+        }
+    }
+    if let Some(m) = SHELL_DECODE_RUN.find(text) {
+        out.push(Site {
+            offset: m.start(),
+            what: format!("a shell pipes decoded base64 into an interpreter (`{}`)", clip(m.as_str(), 60)),
+        });
     }
     if let Some((offset, what)) = hidden_sink(text)
         && PY_DECODER.is_match(text)
@@ -347,6 +431,12 @@ mod tests {
         assert!(python_sites("pattern = re.compile(r'x')").is_empty());
         assert!(!python_sites("def b64(c):\n    return b64decode(c).decode()\nexec(b64(blob))\n").is_empty());
         assert!(!python_sites("exec(Fernet(k).decrypt(b'gAAA'))").is_empty());
+        assert!(!python_sites("exec(\"\".join(map(chr, [112, 114])))").is_empty());
+        assert!(!python_sites("p = c.decrypt_and_verify(x, t)\nexec(p)").is_empty());
+        assert!(!python_sites("def b64d(s):\n    b = base64.b64decode(s)\n    return b.decode()\nos.system(b64d('aWQ='))\n").is_empty());
+        assert!(!python_sites("o = ''\nfor i in r:\n    o += chr(ord(a[i]) ^ 3)\neval(compile(o, '<s>', 'exec'))\n").is_empty());
+        assert!(!python_sites("os.system('echo %s|base64 -d|bash' % e)").is_empty());
+        assert!(python_sites("subprocess.run(['git', 'describe'])\nx = base64.b64decode(y)\n").is_empty());
     }
 
     #[test]
@@ -363,6 +453,7 @@ mod tests {
         assert!(hidden_sink("x = chr(101)+chr(120)+chr(101)+chr(99)").is_some());
         assert!(hidden_sink("x = ''.join(reversed('lave'))").is_some());
         assert!(hidden_sink("x = 'hello'[::-1]").is_none());
-        assert!(hidden_sink("g = globals()['__builtins__']").is_some());
+        assert!(hidden_sink("g = globals()['__builtins__']['exec']").is_some());
+        assert!(hidden_sink("g = globals()['__builtins__']").is_none());
     }
 }

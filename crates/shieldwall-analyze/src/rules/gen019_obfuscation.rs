@@ -25,8 +25,11 @@
 //! **False positives.** Minified JavaScript (`*.min.js`, `dist/`
 //! bundles) is not obfuscation and is not reported. Commercial packages
 //! protected with PyArmor are `medium`. Obfuscation alone weighs `low`
-//! or `medium`; only obfuscated code that runs by itself and also starts
-//! processes or talks to the network is `high`.
+//! or `medium`; obfuscated code that runs by itself and also starts
+//! processes or talks to the network is `high`. The marks only malware
+//! uses (the free obfuscators' idioms, builtins looked up by computed
+//! names, obfuscator.io code inside Python) are `high` at import and
+//! `critical` in `setup.py`, a `.pth` file or with such behavior.
 
 use std::sync::LazyLock;
 
@@ -51,7 +54,7 @@ static HEX_IDENT: LazyLock<Regex> =
 /// Marks of the free Python obfuscators.
 static PY_OBFUSCATOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|obfuscated (?:with|by)|pyobfuscate|hyperion|blankobf|kramer|pyob\.oxyry|development obfuscator|\b_{3,}\s*=\s*__import__\(|\b[lI]{8,}\b"#,
+        r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|\b_{3,}\s*=\s*__import__\("#,
     )
     .expect("a valid regex")
 });
@@ -64,8 +67,12 @@ static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `getattr(__builtins__, <not a literal>)`.
 static COMPUTED_BUILTIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)]"#).expect("a valid regex")
+    Regex::new(r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#)
+        .expect("a valid regex")
 });
+
+/// `IlIlIIlI`-style identifiers.
+static LI_IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[lI]{8,}\b").expect("a valid regex"));
 
 /// Several module-level assignments to long identifiers of CJK or other
 /// non-Latin letters (a renaming obfuscator).
@@ -126,7 +133,8 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
                             if count >= 50 { "50+ " } else { "" },
                             if shuffle { ", the `while(!![])` string-array shuffle" } else { "" }
                         ),
-                        strong: false,
+                        // Obfuscated JavaScript inside Python is no bundle.
+                        strong: file.lang == Lang::Python,
                     });
                 }
             }
@@ -154,6 +162,18 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
                     line: line_of(at),
                     what: format!("a builtin reached by a hidden name ({what})"),
                     strong: false,
+                });
+            }
+            let mixed_li = LI_IDENT
+                .find_iter(text)
+                .filter(|m| m.as_str().contains('l') && m.as_str().contains('I'))
+                .take(10)
+                .collect::<Vec<_>>();
+            if mixed_li.len() >= 10 {
+                out.push(Mark {
+                    line: line_of(mixed_li[0].start()),
+                    what: format!("identifiers spelled with `l` and `I` only (`{}`)", mixed_li[0].as_str()),
+                    strong: true,
                 });
             }
             if let Some(m) = COMPUTED_BUILTIN.find(text) {
@@ -190,7 +210,11 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
         && let Some(lit) = facts
             .strings
             .iter()
-            .find(|s| s.value.len() >= 20_000 && crate::lang::lexical::entropy(s.value.as_bytes()) > 5.2)
+            .find(|s| {
+                s.value.len() >= 20_000
+                    && !s.value.contains(char::is_whitespace)
+                    && crate::lang::lexical::entropy(s.value.as_bytes()) > 5.2
+            })
     {
         out.push(Mark {
             line: lit.line,
@@ -239,6 +263,9 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                     format!("{}, in code that runs `{}` by itself", mark.what, call.callee),
                 ),
                 (true, Some(call), false) => (Severity::High, format!("{}, in code that runs `{}` by itself", mark.what, call.callee)),
+                (true, None, true) if matches!(stage, Stage::Install | Stage::Startup) => {
+                    (Severity::Critical, mark.what)
+                }
                 (true, None, true) => (Severity::High, mark.what),
                 (true, None, false) => (Severity::Medium, mark.what),
                 (false, _, true) => (Severity::Medium, mark.what),

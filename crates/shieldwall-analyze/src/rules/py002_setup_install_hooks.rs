@@ -125,6 +125,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             if let Some(c) = network {
                 what.push(format!("talks to the network (`{}`)", c.callee));
+            } else if let Some(c) = calls.iter().find(|c| is_spawn(&c.callee) && network_command(c)) {
+                what.push(format!("talks to the network through `{}`", c.callee));
             }
             if let Some(c) = exec {
                 what.push(format!("runs `{}`", c.callee));
@@ -166,6 +168,18 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             format!("setup.py talks to the network while the package is built (`{}`)", call.callee),
         );
     }
+}
+
+/// Whether a spawned command fetches or sends (`curl`, `wget`, a URL).
+fn network_command(call: &Call) -> bool {
+    call.strings.iter().any(|s| {
+        let l = s.to_ascii_lowercase();
+        ["curl ", "wget ", "http://", "https://", "invoke-webrequest", "nc ", "ncat ", "ftp://"]
+            .iter()
+            .any(|t| l.contains(t))
+            || l == "curl"
+            || l == "wget"
+    })
 }
 
 /// The last line (1-based) of the class starting at `start`: the line

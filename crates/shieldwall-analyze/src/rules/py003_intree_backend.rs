@@ -3,9 +3,10 @@
 //! **What it does.** Finds a `pyproject.toml` whose `[build-system]`
 //! names a `backend-path` inside the package (`backend-path = ["."]`)
 //! and reads the in-tree backend module that pip imports to build it.
-//! A backend that starts processes (other than build tools), talks to
-//! the network, or runs `exec`/`eval` is reported; a thin wrapper that
-//! only calls setuptools or another real backend is not.
+//! A backend that starts processes (other than build tools) or talks to
+//! the network is reported; a thin wrapper that only calls setuptools or
+//! another real backend is not (nor is `exec` of `setup.py`, which is
+//! what setuptools' own backend does).
 //!
 //! **Why is this bad.** pip imports an in-tree backend at build time,
 //! before anything of the package is installed, the same way it runs
@@ -84,8 +85,6 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 "starts a process"
             } else if is_network(&call.callee) {
                 "talks to the network"
-            } else if matches!(call.callee.as_str(), "exec" | "eval" | "builtins.exec") {
-                "runs `exec`/`eval`"
             } else {
                 continue;
             };
