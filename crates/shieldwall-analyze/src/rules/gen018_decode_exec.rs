@@ -101,6 +101,26 @@ static SHELL_DECODE_RUN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid regex")
 });
 
+/// The start of a call's arguments: up to the closing parenthesis or
+/// [`WINDOW`] bytes.
+fn argument(rest: &str) -> &str {
+    let window = &rest[..crate::lang::python::floor_boundary(rest, WINDOW)];
+    let mut depth = 1usize;
+    for (i, b) in window.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return &window[..i];
+                }
+            }
+            _ => {}
+        }
+    }
+    window
+}
+
 /// `compile(x, …)` inside `eval(…)`: the text after the inner call's
 /// parenthesis.
 fn strip_nested(mut window: &str) -> &str {
@@ -136,7 +156,7 @@ fn decoder_functions(text: &str) -> Vec<&str> {
 
 /// The identifier a sink is given: `exec(code)`, `exec(code.decode())`.
 static SINK_ARG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z_]\w*)\s*[),.\[(]").expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r"^([A-Za-z_]\w*)\s*(?:[),.\[(]|$)").expect("a valid regex"));
 
 /// JavaScript calls that run text.
 static JS_SINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -153,7 +173,7 @@ static JS_DECODER: LazyLock<Regex> = LazyLock::new(|| {
 /// `const x = atob(…)` / `Buffer.from(…, 'base64')`.
 static JS_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,4096}?['"](?:base64|hex)['"])"#,
+        r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,400}?['"](?:base64|hex)['"])"#,
     )
     .expect("a valid regex")
 });
@@ -231,7 +251,7 @@ pub(crate) fn hidden_sink(text: &str) -> Option<(usize, String)> {
 /// The stage of the code on `line` of `file`: from the facts on that
 /// line; for a script run whole, its stage; for Python code that is
 /// not indented, the file's load stage; otherwise runtime.
-pub(crate) fn stage_at(file: &SourceFile, line: u32) -> Stage {
+pub(crate) fn stage_at(file: &SourceFile, line: u32, line_text: Option<&str>) -> Stage {
     if let Some(role) = &file.role
         && role.whole_file
     {
@@ -251,8 +271,7 @@ pub(crate) fn stage_at(file: &SourceFile, line: u32) -> Stage {
         }
     }
     if file.lang == Lang::Python
-        && let (Some(role), Some(text)) = (&file.role, &file.text)
-        && let Some(line_text) = text.lines().nth(line.saturating_sub(1) as usize)
+        && let (Some(role), Some(line_text)) = (&file.role, line_text)
         && !line_text.starts_with([' ', '\t'])
         && !line_text.starts_with("def ")
         && !line_text.starts_with("class ")
@@ -262,50 +281,93 @@ pub(crate) fn stage_at(file: &SourceFile, line: u32) -> Stage {
     Stage::Runtime
 }
 
+/// The text of the line holding byte `offset`.
+pub(crate) fn line_text(text: &str, offset: usize) -> &str {
+    let offset = crate::lang::python::floor_boundary(text, offset);
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    &text[start..end]
+}
+
+/// Sites looked at per file at most.
+const MAX_SITES: usize = 64;
+
 /// One decode-and-run site.
 struct Site {
     offset: usize,
     what: String,
+    /// Among equals, the site reported: `exec` of decoded code first.
+    priority: u8,
+}
+
+/// The sink a match of a sink regex names, and where it starts.
+fn sink_of(m: regex::Match<'_>) -> (usize, &str) {
+    let text = m.as_str();
+    let skip = text
+        .chars()
+        .next()
+        .filter(|c| !(c.is_alphanumeric() || *c == '_'))
+        .map_or(0, char::len_utf8);
+    let name = text[skip..].trim_end_matches(|c: char| c == '(' || c.is_whitespace());
+    (m.start() + skip, name)
 }
 
 fn python_sites(text: &str) -> Vec<Site> {
     let mut out = Vec::new();
-    let decoded_vars: HashSet<&str> = if PY_DECODER.is_match(text) {
-        PY_DECODED_VAR
-            .captures_iter(text)
-            .chain(PY_CHR_ACCUMULATE.captures_iter(text))
-            .filter_map(|c| c.get(1).map(|m| m.as_str()))
-            .chain(decoder_functions(text))
-            .collect()
-    } else {
-        HashSet::new()
-    };
-    for caps in PY_SINK.captures_iter(text) {
-        let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
-        let rest = &text[whole.end()..];
-        let window = &rest[..crate::lang::python::floor_boundary(rest, WINDOW)];
-        let window = window.split('\n').next().unwrap_or(window);
+    if let Some(m) = SHELL_DECODE_RUN.find(text) {
+        out.push(Site {
+            priority: 1,
+            offset: m.start(),
+            what: format!("a shell pipes decoded base64 into an interpreter (`{}`)", clip(m.as_str(), 60)),
+        });
+    }
+    if !PY_DECODER.is_match(text) {
+        return out;
+    }
+    // The assigned name: what precedes `=` (or `+=`) in the match.
+    fn assigned(m: regex::Match<'_>) -> &str {
+        let t = m.as_str().trim_start_matches([';', '\n']).trim_start();
+        let end = t.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(t.len());
+        &t[..end]
+    }
+    let decoded_vars: HashSet<&str> = PY_DECODED_VAR
+        .find_iter(text)
+        .chain(PY_CHR_ACCUMULATE.find_iter(text))
+        .map(assigned)
+        .filter(|n| !n.is_empty())
+        .chain(decoder_functions(text))
+        .collect();
+    for m in PY_SINK.find_iter(text) {
+        if out.len() >= MAX_SITES {
+            break;
+        }
+        let (offset, sink) = sink_of(m);
+        let window = argument(&text[m.end()..]);
         if let Some(d) = PY_DECODER.find(window) {
             out.push(Site {
-                offset: sink.start(),
-                what: format!("`{}` runs the output of `{}`", sink.as_str(), d.as_str().trim_end_matches(['(', ' '])),
+                priority: 2,
+                offset,
+                what: format!("`{sink}` runs the output of `{}`", d.as_str().trim_end_matches(['(', ' '])),
             });
-        } else if let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
+        } else if !decoded_vars.is_empty()
+            && let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
             && decoded_vars.contains(arg.as_str())
         {
             out.push(Site {
-                offset: sink.start(),
-                what: format!("`{}` runs `{}`, which holds decoded data", sink.as_str(), arg.as_str()),
+                priority: 1,
+                offset,
+                what: format!("`{sink}` runs `{}`, which holds decoded data", arg.as_str()),
             });
         }
     }
     // Shell commands given decoded text.
     if !decoded_vars.is_empty() || PY_STRONG_DECODER.is_match(text) {
-        for caps in PY_SPAWN_SINK.captures_iter(text) {
-            let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
-            let rest = &text[whole.end()..];
-            let window = &rest[..crate::lang::python::floor_boundary(rest, WINDOW)];
-            let window = window.split('\n').next().unwrap_or(window);
+        for m in PY_SPAWN_SINK.find_iter(text) {
+            if out.len() >= MAX_SITES {
+                break;
+            }
+            let (offset, sink) = sink_of(m);
+            let window = argument(&text[m.end()..]);
             let decoded = PY_STRONG_DECODER
                 .find(window)
                 .map(|d| d.as_str().trim_end_matches(['(', ' ']).to_owned())
@@ -318,22 +380,17 @@ fn python_sites(text: &str) -> Vec<Site> {
                 });
             if let Some(what) = decoded {
                 out.push(Site {
-                    offset: sink.start(),
-                    what: format!("`{}` runs a command decoded by `{what}`", sink.as_str()),
+                    priority: 1,
+                    offset,
+                    what: format!("`{sink}` runs a command decoded by `{what}`"),
                 });
             }
         }
     }
-    if let Some(m) = SHELL_DECODE_RUN.find(text) {
-        out.push(Site {
-            offset: m.start(),
-            what: format!("a shell pipes decoded base64 into an interpreter (`{}`)", clip(m.as_str(), 60)),
-        });
-    }
     if let Some((offset, what)) = hidden_sink(text)
-        && PY_DECODER.is_match(text)
     {
         out.push(Site {
+            priority: 1,
             offset,
             what: format!("an obfuscated `exec` ({what}) next to decoding"),
         });
@@ -353,9 +410,12 @@ fn javascript_sites(text: &str) -> Vec<Site> {
         .captures_iter(text)
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
         .collect();
-    for caps in JS_SINK.captures_iter(text) {
-        let (Some(whole), Some(sink)) = (caps.get(0), caps.get(1)) else { continue };
-        let rest = &text[whole.end()..];
+    for m in JS_SINK.find_iter(text) {
+        if out.len() >= MAX_SITES {
+            break;
+        }
+        let (offset, sink) = sink_of(m);
+        let rest = &text[m.end()..];
         if let Some(d) = JS_DECODER.find(rest) {
             // Buffer.from must decode base64 or hex, not copy bytes.
             if d.as_str().contains("Buffer") {
@@ -367,8 +427,9 @@ fn javascript_sites(text: &str) -> Vec<Site> {
                 }
             }
             out.push(Site {
-                offset: sink.start(),
-                what: format!("`{}` runs the output of `{}`", sink.as_str(), d.as_str().trim_end_matches(['(', ' '])),
+                priority: 1,
+                offset,
+                what: format!("`{}` runs the output of `{}`", sink, d.as_str().trim_end_matches(['(', ' '])),
             });
         } else if let Some(arg) = rest
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
@@ -377,8 +438,9 @@ fn javascript_sites(text: &str) -> Vec<Site> {
             && decoded_vars.contains(arg)
         {
             out.push(Site {
-                offset: sink.start(),
-                what: format!("`{}` runs `{arg}`, which holds decoded data", sink.as_str()),
+                priority: 1,
+                offset,
+                what: format!("`{}` runs `{arg}`, which holds decoded data", sink),
             });
         }
     }
@@ -392,23 +454,29 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             Lang::JavaScript => javascript_sites(text),
             _ => continue,
         };
-        let mut best: Option<(Severity, Stage, u32, String)> = None;
+        let mut sites = sites;
+        sites.sort_by_key(|s| s.offset);
+        sites.truncate(MAX_SITES);
+        let mut best: Option<(Severity, Stage, u8, u32, String)> = None;
+        let (mut line, mut at) = (1u32, 0usize);
         for site in sites {
-            let line = crate::lang::lexical::line_of(text.as_bytes(), site.offset);
-            let stage = stage_at(file, line);
+            line += memchr::memchr_iter(b'\n', &text.as_bytes()[at..site.offset]).count() as u32;
+            at = site.offset;
+            let stage = stage_at(file, line, Some(line_text(text, site.offset)));
             let severity = if stage.is_automatic() {
                 Severity::Critical
             } else {
                 Severity::High
             };
+            let key = (severity, std::cmp::Reverse(stage), site.priority);
             if best
                 .as_ref()
-                .is_none_or(|(s, st, _, _)| (severity, std::cmp::Reverse(stage)) > (*s, std::cmp::Reverse(*st)))
+                .is_none_or(|(s, st, p, _, _)| key > (*s, std::cmp::Reverse(*st), *p))
             {
-                best = Some((severity, stage, line, site.what));
+                best = Some((severity, stage, site.priority, line, site.what));
             }
         }
-        if let Some((severity, stage, line, what)) = best {
+        if let Some((severity, stage, _, line, what)) = best {
             out.finding(severity, stage, &file.path, Some(line), what);
         }
     }
@@ -429,6 +497,7 @@ mod tests {
         assert!(python_sites("exec(open('version.py').read())").is_empty());
         assert!(python_sites("data = base64.b64decode(x)\nexec(code)\n").is_empty());
         assert!(python_sites("pattern = re.compile(r'x')").is_empty());
+        assert!(python_sites("exec(code);x = base64.b64decode(y)").is_empty());
         assert!(!python_sites("def b64(c):\n    return b64decode(c).decode()\nexec(b64(blob))\n").is_empty());
         assert!(!python_sites("exec(Fernet(k).decrypt(b'gAAA'))").is_empty());
         assert!(!python_sites("exec(\"\".join(map(chr, [112, 114])))").is_empty());

@@ -252,7 +252,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         });
         let mut best: Option<(Severity, Stage, u32, String)> = None;
         for mark in found {
-            let stage = match stage_at(file, mark.line) {
+            let stage = match stage_at(file, mark.line, None) {
                 Stage::Runtime => file.load_stage(),
                 s => s,
             };
