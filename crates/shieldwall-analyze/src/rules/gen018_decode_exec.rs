@@ -27,8 +27,10 @@
 //!
 //! **False positives.** A few code generators and template engines
 //! `exec` text they built themselves, never decoded blobs. Found at
-//! install, interpreter start or import the finding is `critical`; in
-//! code that runs only when called it is `high`.
+//! install, interpreter start or import (including the top level of any
+//! shipped module, which runs when that module is imported) the finding
+//! is `critical`; inside functions that run only when called it is
+//! `high`.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -38,6 +40,7 @@ use regex::Regex;
 use super::{Context, Emit, Rule, clip};
 use crate::analysis::SourceFile;
 use crate::lang::Lang;
+use crate::surface::{is_not_shipped, is_test_file};
 use crate::model::{Severity, Stage};
 
 pub(crate) static RULE: Rule = Rule {
@@ -248,16 +251,18 @@ pub(crate) fn hidden_sink(text: &str) -> Option<(usize, String)> {
     None
 }
 
-/// The stage of the code on `line` of `file`: from the facts on that
-/// line; for a script run whole, its stage; for Python code that is
-/// not indented, the file's load stage; otherwise runtime.
+/// The stage of the code on `line` of `file`: for a script run whole,
+/// its stage; from the facts on that line, for a file something loads;
+/// for Python code that is not indented (module scope), the file's load
+/// stage, or import for any other shipped module (its module scope runs
+/// when it is imported); otherwise runtime.
 pub(crate) fn stage_at(file: &SourceFile, line: u32, line_text: Option<&str>) -> Stage {
     if let Some(role) = &file.role
         && role.whole_file
     {
         return role.stage;
     }
-    if let Some(facts) = &file.facts {
+    if let (Some(facts), Some(_)) = (&file.facts, &file.role) {
         let found = facts
             .calls
             .iter()
@@ -270,13 +275,16 @@ pub(crate) fn stage_at(file: &SourceFile, line: u32, line_text: Option<&str>) ->
             return stage;
         }
     }
-    if file.lang == Lang::Python
-        && let (Some(role), Some(line_text)) = (&file.role, line_text)
-        && !line_text.starts_with([' ', '\t'])
-        && !line_text.starts_with("def ")
-        && !line_text.starts_with("class ")
-    {
-        return role.stage;
+    let module_scope = line_text.is_some_and(|l| {
+        !l.starts_with([' ', '\t']) && !l.starts_with("def ") && !l.starts_with("class ") && !l.starts_with('#')
+    });
+    if file.lang == Lang::Python && module_scope {
+        if let Some(role) = &file.role {
+            return role.stage;
+        }
+        if file.path.ends_with(".py") && !is_not_shipped(&file.path) && !is_test_file(&file.path) {
+            return Stage::Import;
+        }
     }
     Stage::Runtime
 }

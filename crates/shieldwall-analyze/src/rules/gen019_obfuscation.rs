@@ -28,8 +28,9 @@
 //! or `medium`; obfuscated code that runs by itself and also starts
 //! processes or talks to the network is `high`. The marks only malware
 //! uses (the free obfuscators' idioms, builtins looked up by computed
-//! names, obfuscator.io code inside Python) are `high` at import and
-//! `critical` in `setup.py`, a `.pth` file or with such behavior.
+//! names, obfuscator.io code inside Python) are `critical` in code that
+//! runs by itself (a module's top level counts: it runs when the module
+//! is imported) and `medium` inside functions.
 
 use std::sync::LazyLock;
 
@@ -252,7 +253,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         });
         let mut best: Option<(Severity, Stage, u32, String)> = None;
         for mark in found {
-            let stage = match stage_at(file, mark.line, None) {
+            let line_text = text.lines().nth(mark.line.saturating_sub(1) as usize);
+            let stage = match stage_at(file, mark.line, line_text) {
                 Stage::Runtime => file.load_stage(),
                 s => s,
             };
@@ -263,10 +265,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                     format!("{}, in code that runs `{}` by itself", mark.what, call.callee),
                 ),
                 (true, Some(call), false) => (Severity::High, format!("{}, in code that runs `{}` by itself", mark.what, call.callee)),
-                (true, None, true) if matches!(stage, Stage::Install | Stage::Startup) => {
-                    (Severity::Critical, mark.what)
-                }
-                (true, None, true) => (Severity::High, mark.what),
+                (true, None, true) => (Severity::Critical, mark.what),
                 (true, None, false) => (Severity::Medium, mark.what),
                 (false, _, true) => (Severity::Medium, mark.what),
                 (false, _, false) => (Severity::Low, mark.what),
