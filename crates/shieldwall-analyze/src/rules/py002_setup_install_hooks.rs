@@ -6,7 +6,8 @@
 //! starts processes (other than compilers and build tools), downloads,
 //! runs `exec`/`eval`, reads credentials or writes into the home
 //! directory or system locations; and, as a weaker signal, a `setup.py`
-//! that talks to the network at all.
+//! that talks to the network at all (`medium`), or talks to the network
+//! and also starts a program other than a build tool (`high`).
 //!
 //! **Why is this bad.** A custom `install` command is the classic way to
 //! run a payload the moment someone types `pip install`: the code sits
@@ -156,20 +157,36 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             reported = true;
         }
     }
-    // setup.py talking to the network at all.
-    if !reported
-        && let Some(call) = facts.calls.iter().find(|c| is_network(&c.callee))
-    {
-        out.finding(
-            Severity::Medium,
-            Stage::Install,
-            &file.path,
-            Some(call.line),
-            format!("setup.py talks to the network while the package is built (`{}`)", call.callee),
-        );
+    // setup.py talking to the network at all, and running what it
+    // fetched.
+    if reported {
+        return;
     }
+    let direct = |c: &&Call| !super::py003_intree_backend::is_chained(&c.callee);
+    let network = facts
+        .calls
+        .iter()
+        .filter(direct)
+        .find(|c| is_network(&c.callee) || is_spawn(&c.callee) && network_command(c));
+    let Some(network) = network else { return };
+    let runs = facts.calls.iter().filter(direct).find(|c| {
+        c.line != network.line && is_spawn(&c.callee) && !build_tool_only(c) && !network_command(c)
+    });
+    let (severity, message) = match runs {
+        Some(run) => (
+            Severity::High,
+            format!(
+                "setup.py talks to the network (`{}`, line {}) and starts `{}` while the package is built",
+                network.callee, network.line, run.callee
+            ),
+        ),
+        None => (
+            Severity::Medium,
+            format!("setup.py talks to the network while the package is built (`{}`)", network.callee),
+        ),
+    };
+    out.finding(severity, Stage::Install, &file.path, Some(network.line), message);
 }
-
 /// Whether a spawned command fetches or sends (`curl`, `wget`, a URL).
 fn network_command(call: &Call) -> bool {
     call.strings.iter().any(|s| {
