@@ -56,7 +56,7 @@ const WINDOW: usize = 320;
 /// Python calls that run (or import) what they are given.
 static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?m)(?:^|[^\w.])(?:(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*",
+        r#"(?m)(?:^|[^\w.])(?:__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\)\.|(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*"#,
     )
     .expect("a valid regex")
 });
@@ -64,7 +64,7 @@ static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
 /// Python decoders, as they appear right after a sink.
 static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma)|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+        r#"decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|\bord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
     )
     .expect("a valid regex")
 });
@@ -506,6 +506,10 @@ mod tests {
         assert!(python_sites("data = base64.b64decode(x)\nexec(code)\n").is_empty());
         assert!(python_sites("pattern = re.compile(r'x')").is_empty());
         assert!(python_sites("exec(code);x = base64.b64decode(y)").is_empty());
+        assert!(!python_sites("print(1);__import__('builtins').exec(__import__('builtins').compile(__import__('base64').b64decode('aWQ='),'<s>','exec'))").is_empty());
+        assert!(!python_sites("exec(loads(b'\\xe3\\x00'))").is_empty());
+        assert!(!python_sites("exec('\\x69\\x6d\\x70\\x6f\\x72\\x74\\x20\\x6f\\x73\\x3b\\x6f\\x73\\x2e\\x73\\x79\\x73')").is_empty());
+        assert!(!python_sites("exec(''.join([r[a.index(c)] if c in r else c for c in 'XYZ']))").is_empty());
         assert!(!python_sites("def b64(c):\n    return b64decode(c).decode()\nexec(b64(blob))\n").is_empty());
         assert!(!python_sites("exec(Fernet(k).decrypt(b'gAAA'))").is_empty());
         assert!(!python_sites("exec(\"\".join(map(chr, [112, 114])))").is_empty());
