@@ -6,8 +6,11 @@
 //! starts processes (other than compilers and build tools), downloads,
 //! runs `exec`/`eval`, reads credentials or writes into the home
 //! directory or system locations; and, as a weaker signal, a `setup.py`
-//! that talks to the network at all (`medium`), or talks to the network
-//! and also starts a program other than a build tool (`high`).
+//! that talks to the network at all (`medium`), or sends data out or
+//! talks to the network and also starts a program other than a build tool
+//! (`high`). An `install`, `develop` or `egg_info` override that starts a
+//! program other than a build tool, or does two of these things, is
+//! `critical`.
 //!
 //! **Why is this bad.** A custom `install` command is the classic way to
 //! run a payload the moment someone types `pip install`: the code sits
@@ -52,6 +55,9 @@ static COMMAND_CLASS: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("a valid regex")
 });
+
+/// Commands that run on the machine of whoever installs the sdist.
+const INSTALL_HOOKS: &[&str] = &["install", "_install", "orig.install", "develop", "egg_info"];
 
 /// Programs a build runs as a matter of course.
 const BUILD_TOOLS: &[&str] = &[
@@ -140,6 +146,9 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                     let builds = calls.iter().any(|c| is_spawn(&c.callee));
                     if builds { Severity::Info } else { continue }
                 }
+                // An install hook that runs a program of its own is the
+                // payload pattern; one other behavior alone is high.
+                1 if spawn.is_some() && INSTALL_HOOKS.contains(&base.as_str()) => Severity::Critical,
                 1 => Severity::High,
                 _ => Severity::Critical,
             };
@@ -167,26 +176,57 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         .calls
         .iter()
         .filter(direct)
-        .find(|c| is_network(&c.callee) || is_spawn(&c.callee) && network_command(c));
+        .find(|c| talks(c) || is_spawn(&c.callee) && network_command(c));
     let Some(network) = network else { return };
     let runs = facts.calls.iter().filter(direct).find(|c| {
         c.line != network.line && is_spawn(&c.callee) && !build_tool_only(c) && !network_command(c)
     });
-    let (severity, message) = match runs {
-        Some(run) => (
+    let sends = facts.calls.iter().filter(direct).find(|c| talks(c) && is_send(c));
+    let (severity, message) = match (runs, sends) {
+        (Some(run), _) => (
             Severity::High,
             format!(
                 "setup.py talks to the network (`{}`, line {}) and starts `{}` while the package is built",
                 network.callee, network.line, run.callee
             ),
         ),
-        None => (
+        (None, Some(send)) => (
+            Severity::High,
+            format!(
+                "setup.py sends data over the network while the package is built (`{}`)",
+                send.callee
+            ),
+        ),
+        (None, None) => (
             Severity::Medium,
             format!("setup.py talks to the network while the package is built (`{}`)", network.callee),
         ),
     };
     out.finding(severity, Stage::Install, &file.path, Some(network.line), message);
 }
+/// Whether a call talks to the network: the network callees, raw socket
+/// sends, and DNS lookups of a name built from variables.
+fn talks(call: &Call) -> bool {
+    let last = call.callee.rsplit('.').next().unwrap_or("");
+    is_network(&call.callee)
+        || call.callee.starts_with("socket.") && matches!(last, "send" | "sendall" | "sendto" | "connect")
+        || matches!(call.callee.as_str(), "socket.gethostbyname" | "socket.getaddrinfo") && call.strings.is_empty()
+}
+
+/// Whether a network call sends data rather than fetching a fixed URL: a
+/// POST or PUT, a `data`/`json`/`params` argument, a raw socket send, a
+/// DNS lookup of a built name, or a URL built from variables.
+fn is_send(call: &Call) -> bool {
+    let last = call.callee.rsplit('.').next().unwrap_or("");
+    matches!(last, "post" | "put" | "patch" | "send" | "sendall" | "sendto" | "gethostbyname" | "getaddrinfo")
+        || call
+            .keywords
+            .iter()
+            .any(|(k, _)| matches!(k.as_str(), "data" | "json" | "params" | "files"))
+        || call.strings.iter().any(|s| s.eq_ignore_ascii_case("post"))
+        || !call.inner_calls.is_empty() && call.strings.iter().any(|s| s.contains("://"))
+}
+
 /// Whether a spawned command fetches or sends (`curl`, `wget`, a URL).
 fn network_command(call: &Call) -> bool {
     call.strings.iter().any(|s| {
