@@ -287,3 +287,27 @@ fn relative(root: &Path, path: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn a_zip_named_tar_gz_is_read_as_a_zip() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            zip.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default())
+                .expect("a zip entry");
+            zip.write_all(b"x = 1\n").expect("zip bytes");
+            zip.finish().expect("a finished zip");
+        }
+        let artifact =
+            Artifact::from_bytes("pkg-1.0-py3-none-any.tar.gz", bytes, &default_limits())
+                .expect("a readable artifact");
+        assert_eq!(artifact.kind, ArtifactKind::Zip);
+        assert_eq!(artifact.files.len(), 1);
+    }
+}
