@@ -110,21 +110,36 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 continue;
             }
             let body = |c: &&Call| c.line > start && c.line <= end;
-            let calls: Vec<&Call> = facts
-                .calls
+            let body_text = lines
+                .get(start as usize..end as usize)
+                .map(|l| l.join("\n"))
+                .unwrap_or_default();
+            let mut calls: Vec<&Call> = facts.calls.iter().filter(body).collect();
+            // A helper module of the sdist the override calls into
+            // (`from pre_install import run` … `run()`): its calls count.
+            let helpers: Vec<&Call> = facts
+                .imports
                 .iter()
-                .filter(body)
-                .filter(|c| !super::py003_intree_backend::is_chained(&c.callee))
+                .filter(|imp| {
+                    let last = imp.name.rsplit('.').next().unwrap_or(&imp.name);
+                    body_text.contains(&format!("{last}(")) || body_text.contains(&format!("{last}."))
+                })
+                .filter_map(|imp| imp.name.split('.').next())
+                .filter_map(|head| {
+                    cx.files
+                        .iter()
+                        .find(|f| f.path == format!("{head}.py") || f.path == format!("{head}/__init__.py"))
+                })
+                .filter_map(|f| f.facts.as_ref())
+                .flat_map(|f| f.calls.iter())
                 .collect();
+            calls.extend(helpers);
+            calls.retain(|c| !super::py003_intree_backend::is_chained(&c.callee));
             let spawn = calls
                 .iter()
                 .find(|c| is_spawn(&c.callee) && !build_tool_only(c));
             let network = calls.iter().find(|c| is_network(&c.callee));
             let exec = calls.iter().find(|c| is_exec(&c.callee));
-            let body_text = lines
-                .get(start as usize..end as usize)
-                .map(|l| l.join("\n"))
-                .unwrap_or_default();
             let sensitive = SENSITIVE.iter().find(|s| body_text.contains(**s));
             let mut what = Vec::new();
             if let Some(c) = spawn {
