@@ -196,7 +196,11 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let runs = facts.calls.iter().filter(direct).find(|c| {
         c.line != network.line && is_spawn(&c.callee) && !build_tool_only(c) && !network_command(c)
     });
-    let sends = facts.calls.iter().filter(direct).find(|c| talks(c) && is_send(c));
+    let sends = facts
+        .calls
+        .iter()
+        .filter(direct)
+        .find(|c| talks(c) && is_send(c) || is_spawn(&c.callee) && network_command(c) && uploads(c));
     let (severity, message) = match (runs, sends) {
         (Some(run), _) => (
             Severity::High,
@@ -240,6 +244,18 @@ fn is_send(call: &Call) -> bool {
             .any(|(k, _)| matches!(k.as_str(), "data" | "json" | "params" | "files"))
         || call.strings.iter().any(|s| s.eq_ignore_ascii_case("post"))
         || !call.inner_calls.is_empty() && call.strings.iter().any(|s| s.contains("://"))
+}
+
+/// Whether a spawned `curl`/`wget` uploads (`-F`, `-d`, `--data`, `-T`,
+/// `--post-file`).
+fn uploads(call: &Call) -> bool {
+    call.strings.iter().any(|s| {
+        s.split_whitespace().any(|w| {
+            matches!(w, "-F" | "-d" | "-T" | "--data" | "--data-binary" | "--form" | "--upload-file")
+                || w.starts_with("--post-")
+                || w.starts_with("--data=")
+        })
+    })
 }
 
 /// Whether a spawned command fetches or sends (`curl`, `wget`, a URL).
