@@ -10,7 +10,7 @@
 //! talks to the network and also starts a program other than a build tool
 //! (`high`). An `install`, `develop` or `egg_info` override that starts a
 //! program other than a build tool, or does two of these things, is
-//! `critical`.
+//! `critical`, as is one that sends data over the network.
 //!
 //! **Why is this bad.** A custom `install` command is the classic way to
 //! run a payload the moment someone types `pip install`: the code sits
@@ -147,6 +147,9 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
             if let Some(c) = network {
                 what.push(format!("talks to the network (`{}`)", c.callee));
+                if is_send(c) {
+                    what.push("sends data out".to_owned());
+                }
             } else if let Some(c) = calls.iter().find(|c| is_spawn(&c.callee) && network_command(c)) {
                 what.push(format!("talks to the network through `{}`", c.callee));
             }
