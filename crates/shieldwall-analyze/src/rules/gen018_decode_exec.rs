@@ -7,7 +7,7 @@
 //! (`[::-1]`), directly or through a variable of the same file; the same
 //! with an obfuscated `exec` (`getattr(__builtins__, 'exec')`,
 //! `__builtins__.__dict__['exec']`, `chr(101)+chr(120)+…`,
-//! `'cexe'[::-1]`); and in JavaScript `eval(atob(…))`,
+//! `'cexe'[::-1]`, `ℯ𝓍ℯ𝒸` in look-alike letters); and in JavaScript `eval(atob(…))`,
 //! `Function(Buffer.from(x, 'base64').toString())()` and
 //! `new Function` of decoded text.
 //!
@@ -251,6 +251,78 @@ pub(crate) fn hidden_sink(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// The ASCII letter or digit Python reads a look-alike character as
+/// (identifiers are NFKC-normalized: `ℯ𝓍ℯ𝒸` is `exec`): mathematical
+/// alphanumerics, letterlike symbols and fullwidth forms.
+pub(crate) fn ascii_lookalike(c: char) -> Option<char> {
+    let cp = c as u32;
+    let letter = |i: u32| {
+        if i < 26 {
+            char::from_u32('A' as u32 + i)
+        } else {
+            char::from_u32('a' as u32 + i - 26)
+        }
+    };
+    match cp {
+        0x1D400..=0x1D6A3 => letter((cp - 0x1D400) % 52),
+        0x1D7CE..=0x1D7FF => char::from_u32('0' as u32 + (cp - 0x1D7CE) % 10),
+        0xFF21..=0xFF3A => char::from_u32('A' as u32 + cp - 0xFF21),
+        0xFF41..=0xFF5A => char::from_u32('a' as u32 + cp - 0xFF41),
+        0xFF10..=0xFF19 => char::from_u32('0' as u32 + cp - 0xFF10),
+        _ => match c {
+            'ℯ' | 'ℰ' => Some(if c == 'ℯ' { 'e' } else { 'E' }),
+            'ℊ' => Some('g'),
+            'ℎ' => Some('h'),
+            'ℓ' => Some('l'),
+            'ℴ' => Some('o'),
+            'ℬ' => Some('B'),
+            'ℱ' => Some('F'),
+            'ℋ' | 'ℌ' | 'ℍ' => Some('H'),
+            'ℐ' | 'ℑ' => Some('I'),
+            'ℒ' => Some('L'),
+            'ℳ' => Some('M'),
+            'ℛ' | 'ℜ' | 'ℝ' => Some('R'),
+            'ℨ' | 'ℤ' => Some('Z'),
+            'ℭ' | 'ℂ' => Some('C'),
+            'ℕ' => Some('N'),
+            'ℙ' => Some('P'),
+            'ℚ' => Some('Q'),
+            _ => None,
+        },
+    }
+}
+
+/// `text` with look-alike letters replaced by the ASCII ones Python reads,
+/// and the first such identifier, when there is any.
+pub(crate) fn normalize_lookalikes(text: &str) -> Option<(String, String)> {
+    if text.is_ascii() || !text.chars().any(|c| ascii_lookalike(c).is_some()) {
+        return None;
+    }
+    let mut first = None;
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let mut word_has = false;
+    for c in text.chars() {
+        let mapped = ascii_lookalike(c);
+        let ch = mapped.unwrap_or(c);
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(c);
+            word_has |= mapped.is_some();
+        } else {
+            if word_has && first.is_none() {
+                first = Some(word.clone());
+            }
+            word.clear();
+            word_has = false;
+        }
+        out.push(ch);
+    }
+    if word_has && first.is_none() {
+        first = Some(word);
+    }
+    first.map(|f| (out, f))
+}
+
 /// The stage of the code on `line` of `file`: for a script run whole,
 /// its stage; from the facts on that line, for a file something loads;
 /// for Python code that is not indented (module scope), the file's load
@@ -457,6 +529,11 @@ fn javascript_sites(text: &str) -> Vec<Site> {
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for (file, text) in cx.code_texts() {
+        let normalized = match file.lang {
+            Lang::Python => normalize_lookalikes(text),
+            _ => None,
+        };
+        let text = normalized.as_ref().map_or(text, |(t, _)| t.as_str());
         let sites = match file.lang {
             Lang::Python => python_sites(text),
             Lang::JavaScript => javascript_sites(text),
@@ -527,6 +604,15 @@ mod tests {
         assert!(!javascript_sites("const s = Buffer.from(p, 'hex').toString();\nnew Function(s)();").is_empty());
         assert!(javascript_sites("new Function('return this')(); var b = Buffer.from(x);").is_empty());
         assert!(javascript_sites("eval(Buffer.from(chunk))").is_empty());
+    }
+
+    #[test]
+    fn lookalike_letters() {
+        let (text, first) = normalize_lookalikes("x = 1\nℯ𝓍ℯ𝒸(base64.b64decode(p))\n").unwrap();
+        assert_eq!(first, "ℯ𝓍ℯ𝒸");
+        assert!(text.contains("exec(base64"));
+        assert!(!python_sites(&text).is_empty());
+        assert!(normalize_lookalikes("name = 'café'").is_none());
     }
 
     #[test]

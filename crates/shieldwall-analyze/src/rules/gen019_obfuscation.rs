@@ -7,8 +7,9 @@
 //! __import__('zlib')…`, `exec((_)(b'…'))`, their banners), builtins
 //! reached by a spelled-out name (`getattr(__builtins__, 'exec')`,
 //! `chr(101)+chr(120)…`, `'cexe'[::-1]`), identifiers that mix Latin with
-//! look-alike Cyrillic or Greek letters, and huge high-entropy string
-//! literals in code that runs by itself.
+//! look-alike Cyrillic or Greek letters, identifiers in mathematical or
+//! fullwidth letters that Python reads as ASCII (`ℯ𝓍ℯ𝒸` is `exec`), and
+//! huge high-entropy string literals in code that runs by itself.
 //!
 //! **Why is this bad.** Obfuscation hides what a payload does from
 //! reviewers and scanners. Legitimate packages ship minified bundles, but
@@ -28,7 +29,8 @@
 //! or `medium`; obfuscated code that runs by itself and also starts
 //! processes or talks to the network is `high`. The marks only malware
 //! uses (the free obfuscators' idioms, builtins looked up by computed
-//! names, obfuscator.io code inside Python) are `critical` in code that
+//! names, obfuscator.io code inside Python, look-alike letters read as
+//! ASCII) are `critical` in code that
 //! runs by itself (a module's top level counts: it runs when the module
 //! is imported) and `medium` inside functions.
 
@@ -177,6 +179,13 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
                     strong: true,
                 });
             }
+            if let Some((at, word, ascii)) = lookalike_identifier(text) {
+                out.push(Mark {
+                    line: line_of(at),
+                    what: format!("an identifier in look-alike letters Python reads as ASCII (`{word}` is `{ascii}`)"),
+                    strong: true,
+                });
+            }
             if let Some(m) = COMPUTED_BUILTIN.find(text) {
                 out.push(Mark {
                     line: line_of(m.start()),
@@ -224,6 +233,34 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
         });
     }
     out
+}
+
+/// A word of code made only of look-alike letters (`ℯ𝓍ℯ𝒸`), at least
+/// three of them, used as a name (followed by `(`, `.` or `=`) outside
+/// strings and comments: its offset, the word and what Python reads.
+fn lookalike_identifier(text: &str) -> Option<(usize, String, String)> {
+    if text.is_ascii() {
+        return None;
+    }
+    let lookalike = super::gen018_decode_exec::ascii_lookalike;
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        if lookalike(c).is_some() {
+            start.get_or_insert(i);
+            continue;
+        }
+        let Some(s) = start.take() else { continue };
+        let word = &text[s..i];
+        let ascii: String = word.chars().filter_map(lookalike).collect();
+        let used = text[i..].trim_start_matches([' ', '\t']).starts_with(['(', '.', '=']);
+        let glued = text[..s].chars().next_back().is_some_and(|p| p.is_alphanumeric() || p == '_')
+            || c.is_alphanumeric()
+            || c == '_';
+        if ascii.chars().count() >= 3 && used && !glued && !inside_string_or_comment(text, s) {
+            return Some((s, word.to_owned(), ascii));
+        }
+    }
+    None
 }
 
 /// Whether `offset` sits after a `#`, `//` or an odd number of quotes on
@@ -294,5 +331,8 @@ mod tests {
         assert!(!PY_OBFUSCATOR.is_match("key = lambda x: x[0]"));
         assert!(HOMOGLYPH.is_match("def pаyload():"));
         assert!(!HOMOGLYPH.is_match("message = 'привет'"));
+        assert!(lookalike_identifier("ℯ𝓍ℯ𝒸(plaintext)").is_some());
+        assert!(lookalike_identifier("x = 'ℝ𝕖𝕒𝕝(1)'").is_none());
+        assert!(lookalike_identifier("# ℯ𝓍ℯ𝒸(x)").is_none());
     }
 }
