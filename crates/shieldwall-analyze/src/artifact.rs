@@ -103,7 +103,11 @@ impl Artifact {
     /// used to tell the format and to name it in messages.
     pub fn from_bytes(name: &str, bytes: Vec<u8>, limits: &Limits) -> Result<Self, LoadError> {
         let file_name = name.rsplit(['/', '\\']).next().unwrap_or(name);
-        let format = Format::from_file_name(file_name)
+        // A zip's magic bytes win over the name: some uploads are wheels
+        // renamed `.tar.gz`.
+        let sniffed = Format::sniff(&bytes).filter(|f| *f == Format::Zip);
+        let format = sniffed
+            .or_else(|| Format::from_file_name(file_name))
             .or_else(|| Format::sniff(&bytes))
             .ok_or_else(|| LoadError::UnknownFormat {
                 path: name.to_owned(),
@@ -282,4 +286,28 @@ fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn a_zip_named_tar_gz_is_read_as_a_zip() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            zip.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default())
+                .expect("a zip entry");
+            zip.write_all(b"x = 1\n").expect("zip bytes");
+            zip.finish().expect("a finished zip");
+        }
+        let artifact =
+            Artifact::from_bytes("pkg-1.0-py3-none-any.tar.gz", bytes, &default_limits())
+                .expect("a readable artifact");
+        assert_eq!(artifact.kind, ArtifactKind::Zip);
+        assert_eq!(artifact.files.len(), 1);
+    }
 }

@@ -77,6 +77,8 @@ rules![
     gen015_crypto_miner,
     gen016_reverse_shell,
     gen017_secret_scanner,
+    gen018_decode_exec,
+    gen019_obfuscation,
     gen020_native_binaries,
     gen021_cross_language,
     gen022_shape_outliers,
@@ -88,6 +90,10 @@ rules![
     npm001_install_scripts,
     npm002_binding_gyp,
     npm003_non_registry_deps,
+    py001_pth_exec,
+    py002_setup_install_hooks,
+    py003_intree_backend,
+    py004_wheel_record,
 ];
 
 /// What a rule sees: the artifact, its identity and surface, and every
