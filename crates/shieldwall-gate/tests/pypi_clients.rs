@@ -535,3 +535,67 @@ async fn identities_are_recorded_and_required_when_configured() {
         "tokens are never recorded"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newly_listed_version_stops_at_once_and_revokes_its_override() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = PyUpstream::start(vec![
+        wheel("demo", "1.0", Some(&hours_ago(24 * 30))),
+        wheel("demo", "2.0", Some(&hours_ago(1))),
+    ])
+    .await;
+    let gate = RunningGate::start(
+        dir.path(),
+        &config(dir.path(), &[upstream.simple_url()], ""),
+    )
+    .await;
+    let out = pip(&gate, &dir.path().join("a"), "demo==1.0").await;
+    assert!(out.ok, "{}", out.text);
+    let (status, body) = gate
+        .add_override(serde_json::json!({
+            "ecosystem": "pypi", "name": "demo", "version": "2.0", "reason": "hotfix",
+            "requested_by": "alice", "duration": "1h"
+        }))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    // An advisory arrives while the gateway runs (`shieldwall db import`).
+    let osv = dir.path().join("osv.json");
+    std::fs::write(
+        &osv,
+        serde_json::json!({
+            "id": "MAL-2026-0001", "modified": "2026-06-01T00:00:00Z", "summary": "malicious demo",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "demo"}, "versions": ["1.0", "2.0"]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    shieldwall_advisory::import(&osv, &dir.path().join("no-imports")).unwrap();
+    let start = std::time::Instant::now();
+    while gate
+        .gate
+        .advisories()
+        .affecting(shieldwall_core::Ecosystem::PyPI, "demo", "1.0")
+        .is_empty()
+    {
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "the advisories were not reloaded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The already-served file is refused now, and the override is revoked.
+    let out = pip(&gate, &dir.path().join("b"), "demo==1.0").await;
+    assert!(!out.ok, "{}", out.text);
+    assert!(out.text.contains("MAL-2026-0001"), "{}", out.text);
+    let overrides = gate.gate.overrides();
+    assert!(
+        overrides[0]
+            .revoked_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("MAL-2026-0001"),
+        "{overrides:?}"
+    );
+    let out = pip(&gate, &dir.path().join("c"), "demo==2.0").await;
+    assert!(!out.ok, "{}", out.text);
+}
