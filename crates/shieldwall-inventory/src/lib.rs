@@ -16,6 +16,7 @@
 
 mod artifact;
 mod cache;
+pub mod differential;
 mod extractor;
 mod image;
 mod npm;
