@@ -86,7 +86,7 @@ impl Block {
 
     /// Reads one content line: `indent` spaces, then `rest` (trimmed).
     fn line(&mut self, indent: usize, rest: &str) -> Option<()> {
-        if indent > MAX_INDENT || rest.contains(" #") {
+        if indent > MAX_INDENT || has_comment(rest) {
             return None;
         }
         let Some(top) = self.stack.last_mut() else {
@@ -163,6 +163,12 @@ impl Block {
         }
         Some(Node::Map(root.entries))
     }
+}
+
+/// True when `rest` holds ` #`, which may start a comment.
+fn has_comment(rest: &str) -> bool {
+    let bytes = rest.as_bytes();
+    memchr::memchr_iter(b'#', bytes).any(|at| at > 0 && bytes[at - 1] == b' ')
 }
 
 /// Splits a block entry line into its key and the text after `: `
