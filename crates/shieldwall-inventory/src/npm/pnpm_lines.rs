@@ -15,7 +15,8 @@
 
 use super::pnpm_fast::{Node, has_duplicates, plain};
 
-/// The longest key accepted (YAML limits implicit keys to 1024 characters).
+/// The longest key accepted, as written (YAML limits implicit keys to 1024
+/// characters).
 const MAX_KEY: usize = 1000;
 
 /// The deepest flow nesting accepted on one line.
@@ -177,6 +178,9 @@ fn split_entry(rest: &str) -> Option<(String, &str)> {
     let (key, after) = match rest.as_bytes().first()? {
         b'\'' | b'"' => {
             let (key, after) = quoted(rest)?;
+            if rest.len() - after.len() > MAX_KEY {
+                return None;
+            }
             let after = after.strip_prefix(':')?;
             if !(after.is_empty() || after.starts_with(' ')) {
                 return None;
@@ -190,7 +194,7 @@ fn split_entry(rest: &str) -> Option<(String, &str)> {
                 None => return None,
             };
             let key = &rest[..end];
-            if !plain_ok(key, false) {
+            if end > MAX_KEY || !plain_ok(key, false) {
                 return None;
             }
             match plain(key.to_owned()) {
@@ -199,9 +203,6 @@ fn split_entry(rest: &str) -> Option<(String, &str)> {
             }
         }
     };
-    if key.len() > MAX_KEY {
-        return None;
-    }
     Some((key, after.trim_start_matches(' ')))
 }
 
@@ -345,8 +346,9 @@ impl Cursor<'_> {
         let mut entries = Vec::new();
         if !self.eat(b'}') {
             loop {
+                let before = self.rest.len();
                 let key = match self.flow(depth + 1)? {
-                    Node::Str(key) => key,
+                    Node::Str(key) if before - self.rest.len() <= MAX_KEY => key,
                     _ => return None,
                 };
                 self.skip_spaces();
