@@ -129,6 +129,18 @@ fn pnpm_line_reader_leaves_tricky_input_to_the_yaml_reader() {
             "accepted:\n{text}"
         );
     }
+    let long = "k".repeat(1100);
+    for tail in [
+        format!("  {long}@1.0.0: {{}}\n"),
+        format!("  '{}': {{}}\n", "''".repeat(520)),
+        format!("  a@1.0.0: {{{long}: x}}\n"),
+    ] {
+        let text = format!("{base}{tail}");
+        assert!(
+            differential::pnpm_lock(text.as_bytes()).is_none(),
+            "accepted a long key"
+        );
+    }
     for text in [
         "",
         "# only a comment\n",
