@@ -59,7 +59,7 @@ fn main() {
     }
 }
 
-fn collect<'n>(dir: &Path, files: &mut BTreeMap<&'n str, Vec<(PathBuf, Vec<u8>)>>) {
+fn collect(dir: &Path, files: &mut BTreeMap<&'static str, Vec<(PathBuf, Vec<u8>)>>) {
     let Ok(read) = std::fs::read_dir(dir) else {
         return;
     };
