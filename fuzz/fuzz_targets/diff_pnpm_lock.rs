@@ -1,4 +1,5 @@
 #![no_main]
+// seeds: pnpm-lock.yaml lock.yaml
 //! Differential: whenever the line reader of `pnpm-lock.yaml` accepts an
 //! input, its YAML tree and extraction equal the event-based reader's.
 

@@ -1,4 +1,5 @@
 #![no_main]
+// seeds: uv.lock *.py.lock
 //! Differential: whenever the fast reader of `uv.lock` accepts an input,
 //! its extraction equals the TOML parser's.
 

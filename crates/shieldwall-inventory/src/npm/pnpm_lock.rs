@@ -18,11 +18,13 @@
 //! config dependencies). Lines: the line of each `packages`/`snapshots` key,
 //! best effort.
 //!
-//! The text is parsed with yaml-rust2's event parser into a light tree
+//! The text is read into a light tree by a line reader for the common,
+//! well-formed shapes ([`super::pnpm_lines`]); a file it does not fully
+//! understand is parsed with yaml-rust2's event parser into the same tree
 //! ([`super::pnpm_fast`]); a file that tree does not model exactly
 //! (anchors, aliases, tags, non-string keys, duplicate keys, syntax errors)
 //! is read again with yaml-rust2's own loader, which also gives the errors.
-//! Both trees are read by the same code, through [`Tree`].
+//! All trees are read by the same code, through [`Tree`].
 
 use std::collections::{HashMap, HashSet};
 

@@ -35,7 +35,7 @@ impl Extractor for UvLock {
 
 /// The fast reader's answer, or `None` when it leaves `input` to the
 /// TOML parser.
-pub(crate) fn extract_fast(input: &FileInput<'_>) -> Option<Result<Extraction, ExtractError>> {
+fn extract_fast(input: &FileInput<'_>) -> Option<Result<Extraction, ExtractError>> {
     let text = match decode(input) {
         Ok(text) => text,
         Err(e) => return Some(Err(e)),
@@ -45,7 +45,7 @@ pub(crate) fn extract_fast(input: &FileInput<'_>) -> Option<Result<Extraction, E
 }
 
 /// The TOML parser's answer, without trying the fast reader.
-pub(crate) fn extract_full(input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
+fn extract_full(input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
     let text = decode(input)?;
     read_full(input, &text)
 }
