@@ -19,6 +19,7 @@ mod cache;
 pub mod differential;
 mod extractor;
 mod image;
+mod lines;
 mod npm;
 mod python;
 mod sbom;

@@ -12,7 +12,7 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// estimate is never below the real depth.
 pub(crate) fn too_deep(text: &str) -> Option<u32> {
     let mut flow: usize = 0;
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in crate::lines::lines(text).enumerate() {
         let rest = line.trim_start();
         let indent = line.len() - rest.len();
         let mut dashes = 0;

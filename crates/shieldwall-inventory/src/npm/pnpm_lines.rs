@@ -37,7 +37,7 @@ pub(super) fn load(text: &str) -> Option<Vec<Node>> {
     let mut docs = Vec::new();
     let mut doc = Block::default();
     let mut marker_pending = false;
-    for line in text.split('\n') {
+    for line in crate::lines::lines(text) {
         if line.starts_with("---") || line.starts_with("...") {
             if line != "---" {
                 return None;

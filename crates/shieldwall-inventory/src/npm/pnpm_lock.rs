@@ -610,7 +610,7 @@ impl<'t> KeyLines<'t> {
         let mut docs = vec![DocLines::default()];
         let mut content_seen = false;
         let mut section: &str = "";
-        for (index, raw) in text.lines().enumerate() {
+        for (index, raw) in crate::lines::lines(text).enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             let line = raw.trim_end_matches('\r');
             if line.starts_with("---") {
