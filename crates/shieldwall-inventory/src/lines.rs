@@ -4,7 +4,7 @@
 
 /// The lines of `text`, split at `\n`, as [`str::lines`] gives them: a
 /// final line break ends the last line rather than starting an empty one,
-/// and one `\r` before a `\n` is dropped.
+/// and one `\r` before a `\n` is dropped (a `\r` ending the text is kept).
 pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut start = 0;
     let mut breaks = memchr::memchr_iter(b'\n', text.as_bytes());
@@ -12,7 +12,12 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
         if start >= text.len() {
             return None;
         }
-        let end = breaks.next().unwrap_or(text.len());
+        let Some(end) = breaks.next() else {
+            // The last line, without a line break: kept whole.
+            let line = &text[start..];
+            start = text.len();
+            return Some(line);
+        };
         let line = &text[start..end];
         start = end + 1;
         Some(line.strip_suffix('\r').unwrap_or(line))
