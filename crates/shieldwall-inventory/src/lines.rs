@@ -41,6 +41,9 @@ mod tests {
             "a\r\r\n",
             "\r",
             "a\rb\n",
+            "a\r",
+            "\r\n",
+            "a\nb\r",
         ] {
             let ours: Vec<&str> = lines(text).collect();
             let std: Vec<&str> = text.lines().collect();
