@@ -16,8 +16,10 @@
 
 mod artifact;
 mod cache;
+pub mod differential;
 mod extractor;
 mod image;
+mod lines;
 mod npm;
 mod python;
 mod sbom;

@@ -12,7 +12,7 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// estimate is never below the real depth.
 pub(crate) fn too_deep(text: &str) -> Option<u32> {
     let mut flow: usize = 0;
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in crate::lines::lines(text).enumerate() {
         let rest = line.trim_start();
         let indent = line.len() - rest.len();
         let mut dashes = 0;
@@ -24,15 +24,17 @@ pub(crate) fn too_deep(text: &str) -> Option<u32> {
             dashes += 1;
             tail = after.trim_start();
         }
-        let mut quote: Option<char> = None;
-        for c in tail.chars() {
+        // Bytes, not characters: every byte that matters here is ASCII,
+        // and no byte of a multi-byte character is.
+        let mut quote: Option<u8> = None;
+        for &c in tail.as_bytes() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '#') => break,
-                (None, '[' | '{') => flow += 1,
-                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                (None, b'\'' | b'"') => quote = Some(c),
+                (None, b'#') => break,
+                (None, b'[' | b'{') => flow += 1,
+                (None, b']' | b'}') => flow = flow.saturating_sub(1),
                 _ => {}
             }
         }

@@ -139,7 +139,7 @@ impl Builder {
 
 /// True when two entries share a key. Sorting, not hashing: the keys are
 /// the file's, and sorting has no worst case an input can choose.
-fn has_duplicates(entries: &[(String, Node)]) -> bool {
+pub(super) fn has_duplicates(entries: &[(String, Node)]) -> bool {
     if entries.len() <= 8 {
         return entries
             .iter()
@@ -152,7 +152,7 @@ fn has_duplicates(entries: &[(String, Node)]) -> bool {
 }
 
 /// A plain scalar resolved as `yaml_rust2::Yaml::from_str` resolves it.
-fn plain(text: String) -> Node {
+pub(super) fn plain(text: String) -> Node {
     match text.as_bytes().first() {
         // Only text starting with a digit, a sign or a dot can be a
         // number (a float also needs a digit somewhere).

@@ -18,11 +18,13 @@
 //! config dependencies). Lines: the line of each `packages`/`snapshots` key,
 //! best effort.
 //!
-//! The text is parsed with yaml-rust2's event parser into a light tree
+//! The text is read into a light tree by a line reader for the common,
+//! well-formed shapes ([`super::pnpm_lines`]); a file it does not fully
+//! understand is parsed with yaml-rust2's event parser into the same tree
 //! ([`super::pnpm_fast`]); a file that tree does not model exactly
 //! (anchors, aliases, tags, non-string keys, duplicate keys, syntax errors)
 //! is read again with yaml-rust2's own loader, which also gives the errors.
-//! Both trees are read by the same code, through [`Tree`].
+//! All trees are read by the same code, through [`Tree`].
 
 use std::collections::{HashMap, HashSet};
 
@@ -82,6 +84,54 @@ impl Extractor for PnpmLock {
     }
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
+        self.extract_with(input, true)
+    }
+}
+
+/// For the differential checks: the line reader's answer (its tree, then
+/// the extraction) and the event reader's, or `None` when the line reader
+/// leaves `bytes` to the YAML readers.
+pub(crate) fn differential(bytes: &[u8]) -> Option<(String, String)> {
+    let path = std::path::Path::new("pnpm-lock.yaml");
+    let display: std::sync::Arc<str> = "pnpm-lock.yaml".into();
+    let input = FileInput {
+        path,
+        display: &display,
+        bytes,
+    };
+    let text = text(&input, "pnpm lockfile").ok()?;
+    if too_deep(text).is_some() {
+        return None;
+    }
+    let fast = super::pnpm_lines::load(text)?;
+    let full = super::pnpm_fast::load(text);
+    Some((
+        format!(
+            "{fast:#?}\n{}",
+            render(&PNPM_LOCK.read_documents(&input, text, &fast))
+        ),
+        format!(
+            "{}\n{}",
+            full.map_or_else(
+                || "the event reader gave up".to_owned(),
+                |t| format!("{t:#?}")
+            ),
+            render(&PNPM_LOCK.extract_with(&input, false))
+        ),
+    ))
+}
+
+/// An extraction or its error, as text to compare.
+fn render(result: &Result<Extraction, ExtractError>) -> String {
+    match result {
+        Ok(x) => format!("{:#?}\n{:#?}", x.packages, x.problems),
+        Err(e) => format!("{e:?}"),
+    }
+}
+
+impl PnpmLock {
+    /// Reads `input`, trying the line reader first when `lines` is set.
+    fn extract_with(&self, input: &FileInput<'_>, lines: bool) -> Result<Extraction, ExtractError> {
         let text = text(input, "pnpm lockfile")?;
         if let Some(line) = too_deep(text) {
             return Err(ExtractError::malformed(
@@ -90,7 +140,12 @@ impl Extractor for PnpmLock {
                 format!("yaml nests deeper than {MAX_DEPTH} levels"),
             ));
         }
-        if let Some(docs) = super::pnpm_fast::load(text) {
+        let light = if lines {
+            super::pnpm_lines::load(text).or_else(|| super::pnpm_fast::load(text))
+        } else {
+            super::pnpm_fast::load(text)
+        };
+        if let Some(docs) = light {
             return self.read_documents(input, text, &docs);
         }
         let docs = YamlLoader::load_from_str(text).map_err(|e| {
@@ -555,7 +610,7 @@ impl<'t> KeyLines<'t> {
         let mut docs = vec![DocLines::default()];
         let mut content_seen = false;
         let mut section: &str = "";
-        for (index, raw) in text.lines().enumerate() {
+        for (index, raw) in crate::lines::lines(text).enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             let line = raw.trim_end_matches('\r');
             if line.starts_with("---") {

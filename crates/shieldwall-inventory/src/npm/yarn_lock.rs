@@ -49,14 +49,13 @@ impl Extractor for YarnLock {
 
     fn extract(&self, input: &FileInput<'_>) -> Result<Extraction, ExtractError> {
         let text = text(input, "yarn.lock")?;
-        let berry = text
-            .lines()
-            .any(|l| l.trim_end_matches('\r').trim_end() == "__metadata:");
+        let berry =
+            crate::lines::lines(text).any(|l| l.trim_end_matches('\r').trim_end() == "__metadata:");
         let mut out = Extraction::default();
         let mut entries: Vec<Entry> = Vec::new();
         let mut bad_lines = Vec::new();
         let mut in_metadata = false;
-        for (index, raw) in text.lines().enumerate() {
+        for (index, raw) in crate::lines::lines(text).enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             let line = raw.trim_end_matches('\r');
             let trimmed = line.trim();

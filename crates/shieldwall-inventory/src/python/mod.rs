@@ -30,7 +30,8 @@ mod setup_cfg;
 mod spec;
 pub(crate) mod text;
 mod tomldoc;
-mod uv_lock;
+mod uv_lines;
+pub(crate) mod uv_lock;
 
 use std::path::Path;
 
