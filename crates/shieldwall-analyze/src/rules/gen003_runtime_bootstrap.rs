@@ -56,7 +56,7 @@ enum Kind {
 
 static INSTALLS: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v\d+\.\d+|\bnode-v\d+\.\d+\.\d+-(?:linux|darwin|win)|/dist/v\d+\.\d+\.\d+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.\d+\.\d+\+\d+-|\b(?:npm|pnpm|yarn)\s+(?:i|install|add)\s+(?:-g|--global)\s+(?:bun|deno|node)\b|\b(?:npm|pnpm)\s+(?:i|install|add)\s+(?:bun|deno)(?:@\S*)?\s+(?:-g|--global)\b|\byarn\s+global\s+add\s+(?:bun|deno)\b|\buv\s+python\s+install\b|\bpyenv\s+install\b|\b(?:nvm|fnm)\s+install\b|\bvolta\s+install\s+node\b",
+        r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v\d+\.\d+|(?-u:\b)node-v\d+\.\d+\.\d+-(?:linux|darwin|win)|/dist/v\d+\.\d+\.\d+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.\d+\.\d+\+\d+-|(?-u:\b)(?:npm|pnpm|yarn)\s+(?:i|install|add)\s+(?:-g|--global)\s+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)\s+(?:i|install|add)\s+(?:bun|deno)(?:@\S*)?\s+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn\s+global\s+add\s+(?:bun|deno)(?-u:\b)|(?-u:\b)uv\s+python\s+install(?-u:\b)|(?-u:\b)pyenv\s+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)\s+install(?-u:\b)|(?-u:\b)volta\s+install\s+node(?-u:\b)",
     )
     .expect("a valid regex")
 });
@@ -70,7 +70,7 @@ static DROPPER: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"(?i)setup_bun\.js|bun_environment\.js").expect("a valid regex"));
 
 static NPM_INSTALL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)\s+(?:i|install|ci|add|exec|-y|--yes)\b").expect("a valid regex")
+    regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)\s+(?:i|install|ci|add|exec|-y|--yes)(?-u:\b)").expect("a valid regex")
 });
 
 fn kind_of(t: &Text<'_>, python: bool) -> Option<Kind> {

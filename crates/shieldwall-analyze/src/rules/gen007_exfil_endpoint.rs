@@ -88,7 +88,7 @@ static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
 
 static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
+    regex::Regex::new(r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
         .expect("a valid regex")
 });
 

@@ -62,7 +62,7 @@ static CONTENTS: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 static TOKEN: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,90}|npm_[A-Za-z0-9]{36})\b").expect("a valid regex")
+    regex::Regex::new(r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,90}|npm_[A-Za-z0-9]{36})(?-u:\b)").expect("a valid regex")
 });
 
 static TOKEN_URL: LazyLock<regex::Regex> = LazyLock::new(|| {

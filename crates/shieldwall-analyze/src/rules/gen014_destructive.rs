@@ -38,17 +38,17 @@ pub(crate) static RULE: Rule = Rule {
 static WIPE: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
         r#"(?ix)
-        \brm\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*-[a-z]*r[a-z]*\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*["']?(?:~|\$home|\$\{home\}|/)/?\*?["']?(?:\s|$|;|&|\|)
-        | \b(?:del|erase)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?%userprofile%\\?\*?["']?(?:\s|$)
-        | \b(?:rd|rmdir)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?(?:%userprofile%|c:\\)["']?(?:\s|$)
+        (?-u:\b)rm\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*-[a-z]*r[a-z]*\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*["']?(?:~|\$home|\$\{home\}|/)/?\*?["']?(?:\s|$|;|&|\|)
+        | (?-u:\b)(?:del|erase)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?%userprofile%\\?\*?["']?(?:\s|$)
+        | (?-u:\b)(?:rd|rmdir)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?(?:%userprofile%|c:\\)["']?(?:\s|$)
         | remove-item\s+[^|;]*(?:\$env:userprofile|\$home|~)\s*(?:\\\*)?\s+[^|;]*-recurse
-        | \bshred\s+(?:-[a-z]+\s+)*(?:-[a-z]*u|--remove)
-        | \bmkfs(?:\.[a-z0-9]+)?\s+/dev/
-        | \bdd\s+if=/dev/(?:zero|urandom|random)\s+of=/dev/(?:sd|nvme|hd|disk|xvd|vd)
-        | \bformat(?:\.com)?\s+c:\s*/[a-z]
-        | \bvssadmin\s+delete\s+shadows
-        | \bwipefs\s+-a
-        | \bcipher\s+/w:
+        | (?-u:\b)shred\s+(?:-[a-z]+\s+)*(?:-[a-z]*u|--remove)
+        | (?-u:\b)mkfs(?:\.[a-z0-9]+)?\s+/dev/
+        | (?-u:\b)dd\s+if=/dev/(?:zero|urandom|random)\s+of=/dev/(?:sd|nvme|hd|disk|xvd|vd)
+        | (?-u:\b)format(?:\.com)?\s+c:\s*/[a-z]
+        | (?-u:\b)vssadmin\s+delete\s+shadows
+        | (?-u:\b)wipefs\s+-a
+        | (?-u:\b)cipher\s+/w:
         "#,
     )
     .expect("a valid regex")

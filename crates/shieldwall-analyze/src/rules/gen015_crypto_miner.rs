@@ -68,7 +68,7 @@ static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&INDICATORS.iter().map(|(p, _, _)| *p).collect::<Vec<_>>()));
 
 static WALLET: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b").expect("a valid regex")
+    regex::Regex::new(r"(?-u:\b)4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?-u:\b)").expect("a valid regex")
 });
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {

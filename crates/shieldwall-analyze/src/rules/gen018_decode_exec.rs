@@ -64,7 +64,7 @@ static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
 /// Python decoders, as they appear right after a sink.
 static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|\bord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+        r#"decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|(?-u:\b)ord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
     )
     .expect("a valid regex")
 });
@@ -72,7 +72,7 @@ static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
 /// `name = <decoder>(…)`: a variable holding decoded data.
 static PY_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr\b|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
+        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
     )
     .expect("a valid regex")
 });
@@ -100,7 +100,7 @@ static PY_SPAWN_SINK: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Shell: `echo … | base64 -d | sh`.
 static SHELL_DECODE_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"base64\s+(?:-d|--decode|-D)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|base64\s+(?:-d|--decode)[^|;&]*\|\s*python")
+    Regex::new(r"base64\s+(?:-d|--decode|-D)(?-u:\b)[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh(?-u:\b)|base64\s+(?:-d|--decode)[^|;&]*\|\s*python")
         .expect("a valid regex")
 });
 

@@ -40,13 +40,13 @@ pub(crate) static RULE: Rule = Rule {
 
 /// A command that fetches or starts a script.
 static RISKY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:curl|wget|invoke-webrequest|iwr|powershell|pwsh|bun|bunx|deno|base64)\b|\b(?:node|python3?|sh|bash)\s+[^\s]|https?://")
+    regex::Regex::new(r"(?i)(?-u:\b)(?:curl|wget|invoke-webrequest|iwr|powershell|pwsh|bun|bunx|deno|base64)(?-u:\b)|(?-u:\b)(?:node|python3?|sh|bash)\s+[^\s]|https?://")
         .expect("a valid regex")
 });
 
 /// An instruction to an agent to run something.
 static INSTRUCTION: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)\b(?:run|execute|exec|invoke|launch|start)\b[^\n]{0,80}(?:`[^`]+`|\b(?:curl|wget|npm install|npx|node|bun|python|bash|sh -c|powershell)\b)")
+    regex::Regex::new(r"(?i)(?-u:\b)(?:run|execute|exec|invoke|launch|start)(?-u:\b)[^\n]{0,80}(?:`[^`]+`|(?-u:\b)(?:curl|wget|npm install|npx|node|bun|python|bash|sh -c|powershell)(?-u:\b))")
         .expect("a valid regex")
 });
 

@@ -46,7 +46,7 @@ static BARE_REPO: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 static COMMIT: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"#(?:commit=)?[0-9a-fA-F]{40}\b").expect("a valid regex"));
+    LazyLock::new(|| regex::Regex::new(r"#(?:commit=)?[0-9a-fA-F]{40}(?-u:\b)").expect("a valid regex"));
 
 /// Where a dependency spec points, when it is not the registry.
 pub(crate) fn source_kind(spec: &str) -> Option<&'static str> {
