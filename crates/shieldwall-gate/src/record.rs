@@ -80,7 +80,7 @@ pub struct Query {
 #[derive(Clone)]
 pub struct Record {
     path: PathBuf,
-    writer: mpsc::Sender<Msg>,
+    writer: mpsc::SyncSender<Msg>,
     sync: Arc<Mutex<Connection>>,
     approved: Arc<RwLock<HashSet<(String, String)>>>,
 }
@@ -155,7 +155,9 @@ impl Record {
                 .map_err(err)?
         };
         let writer_conn = connect(path).map_err(err)?;
-        let (writer, rx) = mpsc::channel();
+        // Bounded: when requests come faster than SQLite takes rows, a
+        // request waits for room instead of the queue growing without end.
+        let (writer, rx) = mpsc::sync_channel(QUEUE_EVENTS);
         std::thread::Builder::new()
             .name("gate-record".to_owned())
             .spawn(move || write_loop(writer_conn, rx))
@@ -176,7 +178,7 @@ impl Record {
         &self.path
     }
 
-    /// Queues `event` for writing.
+    /// Queues `event` for writing (waits while the queue is full).
     pub fn log(&self, event: Event) {
         // The writer lives as long as the process; a send error means it
         // died, and the next open reports why.
@@ -344,6 +346,12 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
     Ok(conn)
 }
 
+/// Events waiting for the writer at most (about 20 MB of rows).
+const QUEUE_EVENTS: usize = 32_768;
+
+/// Rows written in one transaction at most.
+const BATCH_EVENTS: usize = 4_096;
+
 fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Msg>) {
     while let Ok(first) = rx.recv() {
         let mut batch = Vec::new();
@@ -354,7 +362,7 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Msg>) {
                 Msg::Event(event) => batch.push(*event),
                 Msg::Flush(waiter) => waiters.push(waiter),
             }
-            next = if batch.len() < 512 {
+            next = if batch.len() < BATCH_EVENTS {
                 rx.try_recv().ok()
             } else {
                 None

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use jiff::Timestamp;
 use serde::Deserialize;
 use shieldwall_core::Ecosystem;
@@ -57,6 +58,13 @@ pub async fn serve(
         .unwrap_or_default();
     let background = tokio::spawn(maintain(gate.clone()));
     let app = router(gate).into_make_service_with_connect_info::<SocketAddr>();
+    // Without TCP_NODELAY a response written in two parts (headers, then a
+    // streamed body) waits for the client's delayed ACK: about 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

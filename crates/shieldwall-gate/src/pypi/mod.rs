@@ -583,8 +583,28 @@ pub(crate) async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Re
     let Some(path) = gate.blobs.path(sha256) else {
         return web::error(StatusCode::NOT_FOUND, "no such file", client);
     };
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(file) => file,
+    // One trip to the blocking pool: open, size and, for a small file (most
+    // wheels and tarballs), the whole read; larger files are streamed.
+    let opened = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<(Blob, u64)> {
+            use std::io::Read as _;
+            let mut file = std::fs::File::open(&path)?;
+            let length = file.metadata()?.len();
+            if length <= SMALL_BLOB {
+                let mut bytes = Vec::with_capacity(length as usize);
+                file.read_to_end(&mut bytes)?;
+                let length = bytes.len() as u64;
+                Ok((Blob::Whole(bytes), length))
+            } else {
+                Ok((Blob::Stream(file), length))
+            }
+        })
+        .await
+        .unwrap_or_else(|error| Err(std::io::Error::other(error)))
+    };
+    let (blob, length) = match opened {
+        Ok(opened) => opened,
         Err(error) => {
             tracing::error!(path = %path.display(), %error, "cannot read a cached file");
             return web::error(
@@ -594,8 +614,14 @@ pub(crate) async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Re
             );
         }
     };
-    let length = file.metadata().await.map(|m| m.len()).ok();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 << 10));
+    let length = Some(length);
+    let body = match blob {
+        Blob::Whole(bytes) => Body::from(bytes),
+        Blob::Stream(file) => Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            tokio::fs::File::from_std(file),
+            64 << 10,
+        )),
+    };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -612,6 +638,15 @@ pub(crate) async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Re
         headers.insert(REQUEST_ID, id);
     }
     response
+}
+
+/// Files up to this size are read whole and sent in one body.
+const SMALL_BLOB: u64 = 1 << 20;
+
+/// A cached file opened for serving.
+enum Blob {
+    Whole(Vec<u8>),
+    Stream(std::fs::File),
 }
 
 /// Finds the file with `sha256` and `filename` on its project's page.
