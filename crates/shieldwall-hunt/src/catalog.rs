@@ -104,7 +104,9 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Indicator>, HuntError> {
         }
         if let Some(hash) = &ind.sha256 {
             if ind.kind != PatternKind::File {
-                return Err(bad(format!("{which}: `sha256` is only for `file` indicators")));
+                return Err(bad(format!(
+                    "{which}: `sha256` is only for `file` indicators"
+                )));
             }
             if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad(format!("{which}: `sha256` is not 64 hex digits")));
@@ -148,14 +150,26 @@ mod tests {
     #[test]
     fn bad_files_are_refused_with_a_reason() {
         for (text, needle) in [
-            ("[[indicator]]\ncampaign='c'\nkind='address'\npattern='nope'\nwhy='w'", "IP"),
+            (
+                "[[indicator]]\ncampaign='c'\nkind='address'\npattern='nope'\nwhy='w'",
+                "IP",
+            ),
             (
                 "[[indicator]]\ncampaign='c'\nkind='string'\npattern='x'\nwhy='w'\nsha256='00'",
                 "only for",
             ),
-            ("[[indicator]]\ncampaign='c'\nkind='file'\npattern='x'\nwhy='w'\nsha256='zz'", "64"),
-            ("[[indicator]]\ncampaign='c'\nkind='colour'\npattern='x'\nwhy='w'", "unknown"),
-            ("[[indicator]]\ncampaign='c'\nkind='file'\npattern=''\nwhy='w'", "empty"),
+            (
+                "[[indicator]]\ncampaign='c'\nkind='file'\npattern='x'\nwhy='w'\nsha256='zz'",
+                "64",
+            ),
+            (
+                "[[indicator]]\ncampaign='c'\nkind='colour'\npattern='x'\nwhy='w'",
+                "unknown",
+            ),
+            (
+                "[[indicator]]\ncampaign='c'\nkind='file'\npattern=''\nwhy='w'",
+                "empty",
+            ),
         ] {
             let err = parse(text, Path::new("f.toml")).unwrap_err().to_string();
             assert!(err.contains(needle), "{err}");

@@ -52,7 +52,13 @@ const MANIFESTS: &[&str] = &[
 ];
 
 /// Directories whose files are CI configuration or start-up hooks.
-const CI_DIRS: &[&str] = &[".github/", ".circleci/", ".buildkite/", ".claude/", ".vscode/"];
+const CI_DIRS: &[&str] = &[
+    ".github/",
+    ".circleci/",
+    ".buildkite/",
+    ".claude/",
+    ".vscode/",
+];
 
 /// True when a changed path is a dependency or CI file.
 pub fn is_watched(path: &str) -> bool {
@@ -69,11 +75,41 @@ pub fn is_watched(path: &str) -> bool {
 
 /// Automation and assistants, and the email endings their real commits use.
 const BOTS: &[(&str, &[&str])] = &[
-    ("github-actions", &["github-actions[bot]@users.noreply.github.com", "actions@github.com"]),
-    ("dependabot", &["dependabot[bot]@users.noreply.github.com", "support@github.com"]),
-    ("renovate", &["renovate[bot]@users.noreply.github.com", "bot@renovateapp.com"]),
-    ("copilot", &["copilot@users.noreply.github.com", "copilot[bot]@users.noreply.github.com"]),
-    ("claude", &["noreply@anthropic.com", "claude[bot]@users.noreply.github.com"]),
+    (
+        "github-actions",
+        &[
+            "github-actions[bot]@users.noreply.github.com",
+            "actions@github.com",
+        ],
+    ),
+    (
+        "dependabot",
+        &[
+            "dependabot[bot]@users.noreply.github.com",
+            "support@github.com",
+        ],
+    ),
+    (
+        "renovate",
+        &[
+            "renovate[bot]@users.noreply.github.com",
+            "bot@renovateapp.com",
+        ],
+    ),
+    (
+        "copilot",
+        &[
+            "copilot@users.noreply.github.com",
+            "copilot[bot]@users.noreply.github.com",
+        ],
+    ),
+    (
+        "claude",
+        &[
+            "noreply@anthropic.com",
+            "claude[bot]@users.noreply.github.com",
+        ],
+    ),
     ("[bot]", &["[bot]@users.noreply.github.com"]),
 ];
 
@@ -116,7 +152,14 @@ pub fn audit(repo: &Path, since: &str) -> Result<Audit, HuntError> {
     let since_arg = format!("--since={since}");
     let log = git(
         repo,
-        &["log", "--all", "--no-renames", "--name-only", &since_arg, &format],
+        &[
+            "log",
+            "--all",
+            "--no-renames",
+            "--name-only",
+            &since_arg,
+            &format,
+        ],
     )
     .map_err(fail)?;
     let shown = repo.display().to_string();
@@ -167,7 +210,9 @@ pub fn audit(repo: &Path, since: &str) -> Result<Audit, HuntError> {
                 subject: format!("{} {}", shown, &commit.hash[..commit.hash.len().min(12)]),
                 campaign: "generic".to_owned(),
                 evidence: flag.clone(),
-                why: "stolen tokens are used to push commits under the names of bots and assistants".to_owned(),
+                why:
+                    "stolen tokens are used to push commits under the names of bots and assistants"
+                        .to_owned(),
                 dead_mans_switch: false,
             });
         }
@@ -216,8 +261,20 @@ mod tests {
 
     #[test]
     fn impersonators() {
-        assert!(impersonation("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com").is_none());
-        assert!(impersonation("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com").is_none());
+        assert!(
+            impersonation(
+                "github-actions[bot]",
+                "41898282+github-actions[bot]@users.noreply.github.com"
+            )
+            .is_none()
+        );
+        assert!(
+            impersonation(
+                "dependabot[bot]",
+                "49699333+dependabot[bot]@users.noreply.github.com"
+            )
+            .is_none()
+        );
         assert!(impersonation("Claude", "noreply@anthropic.com").is_none());
         assert!(impersonation("github-actions", "gha@mail.example").is_some());
         assert!(impersonation("claude", "bot@evil.example").is_some());

@@ -71,7 +71,10 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
     if !options.root.is_dir() {
         return Err(HuntError::BadRoot(options.root.clone()));
     }
-    let root = options.root.canonicalize().unwrap_or_else(|_| options.root.clone());
+    let root = options
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| options.root.clone());
     let live = root == Path::new("/");
     let homes = homes(&root, &options.homes);
     let scope = Scope::new(root.clone(), homes, options.catalog.clone(), live);
@@ -80,7 +83,11 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
     let mut hits = checks::files::check(&scope, &found.files);
     hits.extend(checks::persistence::check(&scope));
     hits.extend(checks::pth::check(&scope, &found.site_packages));
-    hits.extend(checks::workflow::check(&scope, &found.workflows, &found.runner_configs));
+    hits.extend(checks::workflow::check(
+        &scope,
+        &found.workflows,
+        &found.runner_configs,
+    ));
     hits.extend(checks::dropper::check(&scope, &found.droppers));
     let processes = checks::process::check(&scope);
     hits.extend(processes.hits);
@@ -95,13 +102,20 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
         }
     }
     hits.sort_by(|a, b| {
-        (b.dead_mans_switch, a.kind, &a.subject, &a.campaign, &a.evidence).cmp(&(
-            a.dead_mans_switch,
-            b.kind,
-            &b.subject,
-            &b.campaign,
-            &b.evidence,
-        ))
+        (
+            b.dead_mans_switch,
+            a.kind,
+            &a.subject,
+            &a.campaign,
+            &a.evidence,
+        )
+            .cmp(&(
+                a.dead_mans_switch,
+                b.kind,
+                &b.subject,
+                &b.campaign,
+                &b.evidence,
+            ))
     });
     hits.dedup();
 

@@ -47,7 +47,8 @@ pub fn plan(hits: &[Hit], exposure: &[Exposure]) -> Vec<Step> {
     isolate.extend(targets(hits.iter().filter(|h| h.kind == HitKind::Network)));
     steps.push((
         Phase::Isolate,
-        "isolate the host: cut its network (block the listed addresses everywhere) and snapshot it".to_owned(),
+        "isolate the host: cut its network (block the listed addresses everywhere) and snapshot it"
+            .to_owned(),
         "credentials are rotated only once nothing on the host can steal the new ones".to_owned(),
         isolate,
     ));
@@ -103,7 +104,9 @@ fn rotation_targets(exposure: &[Exposure]) -> Vec<String> {
         .iter()
         .map(|e| {
             let github = e.kind == ExposureKind::GithubToken
-                || e.name.as_deref().is_some_and(|n| n.starts_with("GH_") || n.starts_with("GITHUB_"));
+                || e.name
+                    .as_deref()
+                    .is_some_and(|n| n.starts_with("GH_") || n.starts_with("GITHUB_"));
             (github, format!("{} ({})", e.subject(), kind_name(e.kind)))
         })
         .collect();
@@ -150,7 +153,11 @@ mod tests {
     #[test]
     fn switch_first_rotation_after_isolation() {
         let hits = [
-            hit(HitKind::Persistence, "/etc/systemd/system/gh-token-monitor.service", true),
+            hit(
+                HitKind::Persistence,
+                "/etc/systemd/system/gh-token-monitor.service",
+                true,
+            ),
             hit(HitKind::File, "/tmp/transformers.pyz", false),
         ];
         let exposure = [Exposure {

@@ -79,7 +79,8 @@ impl Scope {
     pub(crate) fn list(&self, dir: &Path) -> Vec<PathBuf> {
         match std::fs::read_dir(dir) {
             Ok(entries) => {
-                let mut out: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                let mut out: Vec<PathBuf> =
+                    entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
                 out.sort();
                 out
             }
@@ -98,8 +99,22 @@ impl Scope {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
-    /// Reads up to [`MAX_READ`] bytes of a file.
+    /// Reads up to [`MAX_READ`] bytes of a regular file.
+    /// Anything but a regular file (a FIFO, a device) is recorded, never
+    /// opened: reading one could block or never end.
     pub(crate) fn read_bytes(&self, path: &Path) -> Option<Vec<u8>> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => {
+                self.unreadable(path, "not a regular file");
+                return None;
+            }
+            Err(e) if is_absent(&e) => return None,
+            Err(e) => {
+                self.unreadable(path, e);
+                return None;
+            }
+        }
         let result = std::fs::File::open(path).and_then(|f| {
             let mut buf = Vec::new();
             f.take(MAX_READ).read_to_end(&mut buf).map(|_| buf)

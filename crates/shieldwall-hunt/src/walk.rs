@@ -86,7 +86,9 @@ pub(crate) fn walk(scope: &Scope) -> Found {
             }
             // git object stores: compressed blobs, nothing a check reads
             !(e.file_name() == "objects"
-                && path.parent().is_some_and(|p| p.file_name().is_some_and(|n| n == ".git")))
+                && path
+                    .parent()
+                    .is_some_and(|p| p.file_name().is_some_and(|n| n == ".git")))
         })
         .build_parallel();
     walker.run(|| {
@@ -113,7 +115,9 @@ pub(crate) fn walk(scope: &Scope) -> Found {
             ignore::WalkState::Continue
         })
     });
-    let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut found = found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for list in [
         &mut found.site_packages,
         &mut found.workflows,
@@ -130,7 +134,9 @@ pub(crate) fn walk(scope: &Scope) -> Found {
 }
 
 fn merge(into: &Mutex<Found>, local: &mut Found) {
-    let mut all = into.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut all = into
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let taken = std::mem::take(local);
     all.files.extend(taken.files);
     all.site_packages.extend(taken.site_packages);
@@ -243,7 +249,13 @@ mod tests {
         for yes in [".env", ".env.local", ".env.production"] {
             assert!(is_dotenv(yes), "{yes}");
         }
-        for no in [".env.example", ".env.sample", ".envrc", "env", ".env.template"] {
+        for no in [
+            ".env.example",
+            ".env.sample",
+            ".envrc",
+            "env",
+            ".env.template",
+        ] {
             assert!(!is_dotenv(no), "{no}");
         }
     }

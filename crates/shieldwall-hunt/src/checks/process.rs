@@ -69,7 +69,8 @@ pub(crate) fn check(scope: &Scope) -> Processes {
                     }
                 }
                 if looks_secret(&name) && !out.secret_names.iter().any(|(n, _)| *n == name) {
-                    out.secret_names.push((name, format!("/proc/{pid}/environ")));
+                    out.secret_names
+                        .push((name, format!("/proc/{pid}/environ")));
                 }
             }
         }

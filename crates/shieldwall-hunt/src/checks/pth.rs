@@ -72,7 +72,11 @@ fn suspicious(line: &str) -> Option<Vec<&'static str>> {
         return None;
     }
     let lower = trimmed.to_lowercase();
-    let found: Vec<&str> = TOKENS.iter().copied().filter(|t| lower.contains(t)).collect();
+    let found: Vec<&str> = TOKENS
+        .iter()
+        .copied()
+        .filter(|t| lower.contains(t))
+        .collect();
     (!found.is_empty()).then_some(found)
 }
 

@@ -42,7 +42,11 @@ const AI_PROVIDERS: &[&str] = &[
 ];
 
 /// Secrets whose name gives no hint.
-const KNOWN: &[&str] = &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "NODE_AUTH_TOKEN"];
+const KNOWN: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "NODE_AUTH_TOKEN",
+];
 
 /// True when the name of a variable looks like it holds a secret.
 pub fn looks_secret(name: &str) -> bool {
@@ -55,7 +59,11 @@ pub fn looks_secret(name: &str) -> bool {
         return false;
     }
     let key = parts.windows(2).any(|w| {
-        w[1] == "KEY" && matches!(w[0], "API" | "ACCESS" | "PRIVATE" | "SECRET" | "AUTH" | "SIGNING" | "ENCRYPTION")
+        w[1] == "KEY"
+            && matches!(
+                w[0],
+                "API" | "ACCESS" | "PRIVATE" | "SECRET" | "AUTH" | "SIGNING" | "ENCRYPTION"
+            )
     });
     key || parts.iter().any(|p| SECRET_PARTS.contains(p)) || parts.last() == Some(&"AUTH")
 }

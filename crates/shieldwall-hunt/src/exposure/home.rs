@@ -22,25 +22,97 @@ enum Count {
 
 /// Credential files relative to a home: path, kind, how to count.
 const FILES: &[(&str, ExposureKind, Count)] = &[
-    (".aws/credentials", ExposureKind::Aws, Count::Keys(&["aws_secret_access_key", "aws_session_token"])),
-    (".npmrc", ExposureKind::NpmToken, Count::Keys(&["_authtoken", "_auth", "_password"])),
-    (".pypirc", ExposureKind::PypiToken, Count::Keys(&["password"])),
-    (".config/gh/hosts.yml", ExposureKind::GithubToken, Count::Keys(&["oauth_token"])),
-    (".git-credentials", ExposureKind::GitCredentials, Count::Lines),
-    (".netrc", ExposureKind::GitCredentials, Count::Keys(&["password"])),
-    (".docker/config.json", ExposureKind::DockerAuth, Count::DockerAuths),
+    (
+        ".aws/credentials",
+        ExposureKind::Aws,
+        Count::Keys(&["aws_secret_access_key", "aws_session_token"]),
+    ),
+    (
+        ".npmrc",
+        ExposureKind::NpmToken,
+        Count::Keys(&["_authtoken", "_auth", "_password"]),
+    ),
+    (
+        ".pypirc",
+        ExposureKind::PypiToken,
+        Count::Keys(&["password"]),
+    ),
+    (
+        ".config/gh/hosts.yml",
+        ExposureKind::GithubToken,
+        Count::Keys(&["oauth_token"]),
+    ),
+    (
+        ".git-credentials",
+        ExposureKind::GitCredentials,
+        Count::Lines,
+    ),
+    (
+        ".netrc",
+        ExposureKind::GitCredentials,
+        Count::Keys(&["password"]),
+    ),
+    (
+        ".docker/config.json",
+        ExposureKind::DockerAuth,
+        Count::DockerAuths,
+    ),
     (".kube/config", ExposureKind::KubeConfig, Count::Presence),
-    (".config/gcloud/application_default_credentials.json", ExposureKind::Gcloud, Count::Presence),
-    (".config/gcloud/credentials.db", ExposureKind::Gcloud, Count::Presence),
-    (".config/gcloud/access_tokens.db", ExposureKind::Gcloud, Count::Presence),
-    (".azure/msal_token_cache.json", ExposureKind::Azure, Count::Presence),
-    (".azure/accessTokens.json", ExposureKind::Azure, Count::Presence),
-    (".azure/service_principal_entries.json", ExposureKind::Azure, Count::Presence),
-    (".claude/.credentials.json", ExposureKind::AiProvider, Count::Presence),
-    (".codex/auth.json", ExposureKind::AiProvider, Count::Presence),
-    (".cache/huggingface/token", ExposureKind::AiProvider, Count::Presence),
-    (".huggingface/token", ExposureKind::AiProvider, Count::Presence),
-    (".config/gemini/credentials.json", ExposureKind::AiProvider, Count::Presence),
+    (
+        ".config/gcloud/application_default_credentials.json",
+        ExposureKind::Gcloud,
+        Count::Presence,
+    ),
+    (
+        ".config/gcloud/credentials.db",
+        ExposureKind::Gcloud,
+        Count::Presence,
+    ),
+    (
+        ".config/gcloud/access_tokens.db",
+        ExposureKind::Gcloud,
+        Count::Presence,
+    ),
+    (
+        ".azure/msal_token_cache.json",
+        ExposureKind::Azure,
+        Count::Presence,
+    ),
+    (
+        ".azure/accessTokens.json",
+        ExposureKind::Azure,
+        Count::Presence,
+    ),
+    (
+        ".azure/service_principal_entries.json",
+        ExposureKind::Azure,
+        Count::Presence,
+    ),
+    (
+        ".claude/.credentials.json",
+        ExposureKind::AiProvider,
+        Count::Presence,
+    ),
+    (
+        ".codex/auth.json",
+        ExposureKind::AiProvider,
+        Count::Presence,
+    ),
+    (
+        ".cache/huggingface/token",
+        ExposureKind::AiProvider,
+        Count::Presence,
+    ),
+    (
+        ".huggingface/token",
+        ExposureKind::AiProvider,
+        Count::Presence,
+    ),
+    (
+        ".config/gemini/credentials.json",
+        ExposureKind::AiProvider,
+        Count::Presence,
+    ),
 ];
 
 /// Every credential file of one home.
@@ -60,7 +132,9 @@ pub(crate) fn check(scope: &Scope, home: &Path) -> Vec<Exposure> {
             Count::Lines => scope
                 .read_text(&path)
                 .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
-                .and_then(|n| (n > 0).then(|| plural(n, "stored credential", "stored credentials"))),
+                .and_then(|n| {
+                    (n > 0).then(|| plural(n, "stored credential", "stored credentials"))
+                }),
             Count::DockerAuths => scope.read_text(&path).and_then(|t| docker_auths(&t)),
         };
         if let Some(detail) = detail {
@@ -119,12 +193,18 @@ fn docker_auths(text: &str) -> Option<String> {
     let stored = value
         .get("auths")
         .and_then(|a| a.as_object())
-        .map_or(0, |a| a.values().filter(|v| v.get("auth").is_some()).count());
+        .map_or(0, |a| {
+            a.values().filter(|v| v.get("auth").is_some()).count()
+        });
     let helper = value.get("credsStore").and_then(|s| s.as_str());
     match (stored, helper) {
         (0, None) => None,
         (0, Some(h)) => Some(format!("logins held by the `{h}` credential helper")),
-        (n, _) => Some(plural(n, "registry login stored in the file", "registry logins stored in the file")),
+        (n, _) => Some(plural(
+            n,
+            "registry login stored in the file",
+            "registry logins stored in the file",
+        )),
     }
 }
 
@@ -159,20 +239,32 @@ mod tests {
         assert_eq!(count_keys(aws, &["aws_secret_access_key"]), 2);
         let npmrc = "//registry.example/:_authToken=decoy\nfund=false\n";
         assert_eq!(count_keys(npmrc, &["_authtoken"]), 1);
-        assert_eq!(count_keys("machine a login b password c\n", &["password"]), 0);
+        assert_eq!(
+            count_keys("machine a login b password c\n", &["password"]),
+            0
+        );
         assert_eq!(count_keys("password c\n", &["password"]), 1);
     }
 
     #[test]
     fn dotenv_names_only() {
-        let names = dotenv_secret_names("# c\nexport OPENAI_API_KEY=decoy\nDEBUG=1\nDB_PASSWORD=\nSTRIPE_SECRET_KEY = x\n");
+        let names = dotenv_secret_names(
+            "# c\nexport OPENAI_API_KEY=decoy\nDEBUG=1\nDB_PASSWORD=\nSTRIPE_SECRET_KEY = x\n",
+        );
         assert_eq!(names, ["OPENAI_API_KEY", "STRIPE_SECRET_KEY"]);
     }
 
     #[test]
     fn docker() {
-        assert_eq!(docker_auths(r#"{"auths":{"r.example":{"auth":"ZGVjb3k="}}}"#).unwrap(), "1 registry login stored in the file");
-        assert!(docker_auths(r#"{"auths":{"r.example":{}},"credsStore":"desktop"}"#).unwrap().contains("desktop"));
+        assert_eq!(
+            docker_auths(r#"{"auths":{"r.example":{"auth":"ZGVjb3k="}}}"#).unwrap(),
+            "1 registry login stored in the file"
+        );
+        assert!(
+            docker_auths(r#"{"auths":{"r.example":{}},"credsStore":"desktop"}"#)
+                .unwrap()
+                .contains("desktop")
+        );
         assert_eq!(docker_auths(r#"{"auths":{}}"#), None);
     }
 }

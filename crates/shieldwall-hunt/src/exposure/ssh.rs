@@ -105,13 +105,22 @@ mod tests {
 
     #[test]
     fn tells_encrypted_from_clear() {
-        assert_eq!(protection(&openssh("none", "none")), Protection::Unencrypted);
-        assert_eq!(protection(&openssh("aes256-ctr", "bcrypt")), Protection::Encrypted);
+        assert_eq!(
+            protection(&openssh("none", "none")),
+            Protection::Unencrypted
+        );
+        assert_eq!(
+            protection(&openssh("aes256-ctr", "bcrypt")),
+            Protection::Encrypted
+        );
         assert_eq!(
             protection("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nxx\n"),
             Protection::Encrypted
         );
-        assert_eq!(protection("-----BEGIN EC PRIVATE KEY-----\nxx\n"), Protection::Unencrypted);
+        assert_eq!(
+            protection("-----BEGIN EC PRIVATE KEY-----\nxx\n"),
+            Protection::Unencrypted
+        );
         assert_eq!(
             protection("-----BEGIN OPENSSH PRIVATE KEY-----\n!!!\n"),
             Protection::Unknown

@@ -20,13 +20,20 @@ pub fn render_markdown(report: &HuntReport) -> String {
     if report.indicators.is_empty() {
         let _ = writeln!(out, "None found.\n");
     } else {
-        let _ = writeln!(out, "| kind | campaign | where | evidence | why |\n|---|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| kind | campaign | where | evidence | why |\n|---|---|---|---|---|"
+        );
         for h in &report.indicators {
             let kind = serde_json::to_value(h.kind)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let dms = if h.dead_mans_switch { " **(dead-man's switch)**" } else { "" };
+            let dms = if h.dead_mans_switch {
+                " **(dead-man's switch)**"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "| {kind} | {} | `{}` | {}{dms} | {} |",
@@ -38,13 +45,22 @@ pub fn render_markdown(report: &HuntReport) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "## Exposure\n\nCredential material an infected process running as this user could read, by name, path and kind only.\n");
+    let _ = writeln!(
+        out,
+        "## Exposure\n\nCredential material an infected process running as this user could read, by name, path and kind only.\n"
+    );
     if report.exposure.is_empty() {
         let _ = writeln!(out, "None found.\n");
     } else {
         let _ = writeln!(out, "| kind | where | what |\n|---|---|---|");
         for e in &report.exposure {
-            let _ = writeln!(out, "| {} | `{}` | {} |", kind_name(e.kind), cell(e.subject()), cell(&e.detail));
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} |",
+                kind_name(e.kind),
+                cell(e.subject()),
+                cell(&e.detail)
+            );
         }
         out.push('\n');
     }
@@ -55,7 +71,13 @@ pub fn render_markdown(report: &HuntReport) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let _ = writeln!(out, "{}. **{phase}**: {} — {}", step.order, clean(&step.action), clean(&step.why));
+            let _ = writeln!(
+                out,
+                "{}. **{phase}**: {} — {}",
+                step.order,
+                clean(&step.action),
+                clean(&step.why)
+            );
             for t in &step.targets {
                 let _ = writeln!(out, "   - `{}`", cell(t));
             }
@@ -63,11 +85,18 @@ pub fn render_markdown(report: &HuntReport) -> String {
         out.push('\n');
     }
     if let Some(since) = &report.git_since {
-        let _ = writeln!(out, "## Commits since {} touching dependency or CI files\n", cell(since));
+        let _ = writeln!(
+            out,
+            "## Commits since {} touching dependency or CI files\n",
+            cell(since)
+        );
         if report.commits.is_empty() {
             let _ = writeln!(out, "None.\n");
         } else {
-            let _ = writeln!(out, "| commit | time | author | committer | files | flags |\n|---|---|---|---|---|---|");
+            let _ = writeln!(
+                out,
+                "| commit | time | author | committer | files | flags |\n|---|---|---|---|---|---|"
+            );
             for c in &report.commits {
                 let _ = writeln!(
                     out,

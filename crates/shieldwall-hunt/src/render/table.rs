@@ -38,7 +38,10 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            paint(RED, &format!("indicators of compromise ({})", report.indicators.len()))
+            paint(
+                RED,
+                &format!("indicators of compromise ({})", report.indicators.len())
+            )
         );
         let rows: Vec<[String; 4]> = report
             .indicators
@@ -53,7 +56,12 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
                 } else {
                     h.evidence.clone()
                 };
-                [kind, clean(&h.campaign), clean(&h.subject), clean(&evidence)]
+                [
+                    kind,
+                    clean(&h.campaign),
+                    clean(&h.subject),
+                    clean(&evidence),
+                ]
             })
             .collect();
         grid(&mut out, ["kind", "campaign", "where", "evidence"], &rows);
@@ -76,7 +84,13 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
         let rows: Vec<[String; 3]> = report
             .exposure
             .iter()
-            .map(|e| [kind_name(e.kind).to_owned(), clean(e.subject()), clean(&e.detail)])
+            .map(|e| {
+                [
+                    kind_name(e.kind).to_owned(),
+                    clean(e.subject()),
+                    clean(&e.detail),
+                ]
+            })
             .collect();
         grid(&mut out, ["kind", "where", "what"], &rows);
     }
@@ -102,7 +116,11 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
             "{}",
             paint(
                 BOLD,
-                &format!("commits since {} touching dependency or CI files ({})", clean(since), report.commits.len())
+                &format!(
+                    "commits since {} touching dependency or CI files ({})",
+                    clean(since),
+                    report.commits.len()
+                )
             )
         );
         for c in &report.commits {
@@ -113,7 +131,12 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
                 clean(&c.time),
                 clean(&c.subject)
             );
-            let _ = writeln!(out, "     author: {}  committer: {}", clean(&c.author), clean(&c.committer));
+            let _ = writeln!(
+                out,
+                "     author: {}  committer: {}",
+                clean(&c.author),
+                clean(&c.committer)
+            );
             let _ = writeln!(out, "     files: {}", clean(&c.files.join(", ")));
             for f in &c.flags {
                 let _ = writeln!(out, "     {}", paint(RED, &format!("flag: {}", clean(f))));
@@ -124,7 +147,10 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
     let _ = writeln!(
         out,
         "{}",
-        paint(BOLD, &format!("could not read ({})", report.unreadable.len()))
+        paint(
+            BOLD,
+            &format!("could not read ({})", report.unreadable.len())
+        )
     );
     for u in &report.unreadable {
         let _ = writeln!(out, "  {}: {}", clean(&u.path), clean(&u.error));

@@ -21,9 +21,11 @@ pub(crate) fn run(args: &HuntArgs) -> anyhow::Result<Exit> {
     let since = args.since.as_deref().map(time_arg).transpose()?;
     for repo in &args.repos {
         if !repo.is_dir() {
-            return Err(UsageError::new(format!("`{}` is not a directory", repo.display()))
-                .with_hint("`--repos` takes the path of a git checkout")
-                .into());
+            return Err(
+                UsageError::new(format!("`{}` is not a directory", repo.display()))
+                    .with_hint("`--repos` takes the path of a git checkout")
+                    .into(),
+            );
         }
     }
     let options = Options {
@@ -35,7 +37,8 @@ pub(crate) fn run(args: &HuntArgs) -> anyhow::Result<Exit> {
     };
     let report = hunt(&options).map_err(|e| match e {
         HuntError::BadRoot(_) => anyhow::Error::new(
-            UsageError::new(e.to_string()).with_hint("`--root` takes the directory to hunt, `/` for this host"),
+            UsageError::new(e.to_string())
+                .with_hint("`--root` takes the directory to hunt, `/` for this host"),
         ),
         HuntError::Git { .. } => anyhow::Error::new(
             UsageError::new(e.to_string()).with_hint("`--repos` takes the path of a git checkout"),
@@ -79,8 +82,10 @@ fn time_arg(text: &str) -> anyhow::Result<String> {
         }
     }
     let ago = shieldwall_gate::config::parse_duration(text).map_err(|e| {
-        UsageError::new(format!("`{text}` is neither a time (RFC 3339) nor a duration: {e}"))
-            .with_hint("use `2026-05-11T19:00:00Z`, `2026-05-11` or `72h`")
+        UsageError::new(format!(
+            "`{text}` is neither a time (RFC 3339) nor a duration: {e}"
+        ))
+        .with_hint("use `2026-05-11T19:00:00Z`, `2026-05-11` or `72h`")
     })?;
     let signed = jiff::SignedDuration::try_from(ago).unwrap_or_default();
     Ok((jiff::Timestamp::now() - signed).to_string())
