@@ -76,10 +76,10 @@ fn time_arg(text: &str) -> anyhow::Result<String> {
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.to_string());
     }
-    if let Ok(date) = text.parse::<jiff::civil::Date>() {
-        if let Ok(t) = date.to_zoned(jiff::tz::TimeZone::UTC) {
-            return Ok(t.timestamp().to_string());
-        }
+    if let Ok(date) = text.parse::<jiff::civil::Date>()
+        && let Ok(t) = date.to_zoned(jiff::tz::TimeZone::UTC)
+    {
+        return Ok(t.timestamp().to_string());
     }
     let ago = shieldwall_gate::config::parse_duration(text).map_err(|e| {
         UsageError::new(format!(
