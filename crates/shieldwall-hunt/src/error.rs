@@ -26,6 +26,10 @@ pub enum HuntError {
     /// The root to hunt is not a directory.
     #[error("`{0}` is not a directory")]
     BadRoot(PathBuf),
+    /// A home directory given in the options is not a directory under the
+    /// root.
+    #[error("home `{0}` is not a directory under the root")]
+    BadHome(PathBuf),
     /// A repository for the git audit could not be read.
     #[error("cannot audit the repository `{path}`: {message}")]
     Git {

@@ -77,6 +77,14 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
         .unwrap_or_else(|_| options.root.clone());
     let live = root == Path::new("/");
     let homes = homes(&root, &options.homes);
+    if let Some(missing) = options
+        .homes
+        .iter()
+        .zip(&homes)
+        .find(|(_, real)| !real.is_dir())
+    {
+        return Err(HuntError::BadHome(missing.0.clone()));
+    }
     let scope = Scope::new(root.clone(), homes, options.catalog.clone(), live);
 
     let found = walk::walk(&scope);

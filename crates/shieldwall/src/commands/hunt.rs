@@ -40,6 +40,10 @@ pub(crate) fn run(args: &HuntArgs) -> anyhow::Result<Exit> {
             UsageError::new(e.to_string())
                 .with_hint("`--root` takes the directory to hunt, `/` for this host"),
         ),
+        HuntError::BadHome(_) => anyhow::Error::new(
+            UsageError::new(e.to_string())
+                .with_hint("`--home` takes a path inside the root, such as `/home/alice`"),
+        ),
         HuntError::Git { .. } => anyhow::Error::new(
             UsageError::new(e.to_string()).with_hint("`--repos` takes the path of a git checkout"),
         ),

@@ -619,6 +619,11 @@ fn usage_errors_exit_two() {
     let output = run(tmp.path(), &["--indicators", bad.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bad.toml"));
+    let output = run(tmp.path(), &["--home", "/home/nobody"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`--home` takes a path inside the root")
+    );
     let output = run(tmp.path(), &["--repos", "."]);
     assert_eq!(output.status.code(), Some(2), "--repos needs --since");
     let output = run(
