@@ -44,6 +44,57 @@ pub(crate) enum Command {
     /// yarn, bun that keeps known-malicious and too-fresh packages out and
     /// records every install.
     Gate(GateArgs),
+    /// Hunt a host for indicators of compromise, list the credentials an
+    /// infected process could read (names only), and order the
+    /// remediation. Exits 1 when an indicator is found.
+    Hunt(HuntArgs),
+}
+
+/// Output formats of `hunt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum HuntFormat {
+    /// Readable text.
+    Table,
+    /// JSON with `schema_version`, for scripts.
+    Json,
+    /// Markdown, for incident write-ups.
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HuntArgs {
+    /// The file system root to hunt: the live host (`/`), a mounted disk,
+    /// an unpacked image; `proc` under it is read for processes and
+    /// connections.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub(crate) root: PathBuf,
+
+    /// A home directory, as a path inside the root (repeatable; default:
+    /// `/root` and every directory in `/home`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) home: Vec<PathBuf>,
+
+    /// A git repository to audit over the exposure window (repeatable;
+    /// needs `--since`).
+    #[arg(long, value_name = "PATH", requires = "since")]
+    pub(crate) repos: Vec<PathBuf>,
+
+    /// The start of the exposure window: a time (RFC 3339) or a duration
+    /// ago such as `72h`.
+    #[arg(long, value_name = "TIME", requires = "repos")]
+    pub(crate) since: Option<String>,
+
+    /// More indicators, in the built-in catalog's TOML format.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) indicators: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = HuntFormat::Table)]
+    pub(crate) format: HuntFormat,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         cli::Command::Rule { id } => commands::rule::run(id.as_deref()),
         cli::Command::Db(args) => commands::db::run(&args),
         cli::Command::Gate(args) => commands::gate::run(args),
+        cli::Command::Hunt(args) => commands::hunt::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

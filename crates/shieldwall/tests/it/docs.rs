@@ -24,6 +24,7 @@ fn every_flag_is_in_the_readme() {
         &["gate", "override", "revoke"],
         &["gate", "status"],
         &["gate", "client-config"],
+        &["hunt"],
     ] {
         let output = shieldwall(tmp.path())
             .args(command)

@@ -4,6 +4,7 @@ mod common;
 mod db;
 mod docs;
 mod gate;
+mod hunt;
 mod images;
 mod inspect;
 mod scan;

@@ -1,0 +1,56 @@
+//! GitHub workflows in checked-out projects (names and contents) and
+//! self-hosted runner configurations.
+
+use std::path::PathBuf;
+
+use globset::Glob;
+
+use crate::catalog::PatternKind;
+use crate::checks::{file_strings, generic, hit};
+use crate::model::{Hit, HitKind};
+use crate::scope::Scope;
+
+/// Checks workflow files and runner configurations.
+pub(crate) fn check(scope: &Scope, workflows: &[PathBuf], runners: &[PathBuf]) -> Vec<Hit> {
+    let names: Vec<_> = scope
+        .catalog
+        .of(PatternKind::Workflow)
+        .filter_map(|i| Some((Glob::new(&i.pattern).ok()?.compile_matcher(), i)))
+        .collect();
+    let mut hits = Vec::new();
+    for path in workflows {
+        let shown = scope.show(path);
+        let name = path.file_name().unwrap_or_default();
+        for (glob, ind) in &names {
+            if glob.is_match(name) {
+                hits.push(hit(
+                    HitKind::Workflow,
+                    Some(shown.clone()),
+                    shown.clone(),
+                    ind,
+                    format!("workflow named like `{}`", ind.pattern),
+                ));
+            }
+        }
+        let Some(text) = scope.read_text(path) else {
+            continue;
+        };
+        hits.extend(file_strings(scope, HitKind::Workflow, &shown, &text));
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("toJSON(secrets)") || compact.contains("tojson(secrets)") {
+            hits.push(generic(
+                HitKind::Workflow,
+                shown,
+                "serializes every repository secret with `toJSON(secrets)`".to_owned(),
+                "a workflow that dumps all secrets at once is how worms exfiltrate them",
+            ));
+        }
+    }
+    for path in runners {
+        let shown = scope.show(path);
+        if let Some(text) = scope.read_text(path) {
+            hits.extend(file_strings(scope, HitKind::Workflow, &shown, &text));
+        }
+    }
+    hits
+}
