@@ -202,17 +202,34 @@ impl Gate {
         analysis::decision(&policy.analysis, policy.fail, &judgement)
     }
 
-    /// Runs (or waits for) the analysis of a fetched artifact; returns the
-    /// decision that stops it, if one does.
+    /// Runs (or waits for) the analysis of a fetched artifact, stored under
+    /// `sha256` and judged under `key`; `previous` fetches the previous
+    /// version's artifact (path, file name, version) and is awaited only
+    /// when drift is configured to matter. Returns the decision that stops
+    /// the artifact, if one does.
     pub async fn analyse(
         &self,
-        policy: &Policy,
         decision: &Decision,
-        job: Job,
+        key: &str,
+        sha256: &str,
+        file_name: &str,
+        previous: impl std::future::Future<Output = Option<(PathBuf, String, String)>>,
     ) -> Option<Decision> {
-        if !Self::analyzer_applies(policy, decision) {
+        let policy = self.policy();
+        if !Self::analyzer_applies(&policy, decision) {
             return None;
         }
+        let previous = if policy.analysis.drift_hold == analysis::DriftThreshold::Never {
+            None
+        } else {
+            previous.await
+        };
+        let job = Job {
+            key: key.to_owned(),
+            path: self.blobs.path(sha256)?,
+            file_name: file_name.to_owned(),
+            previous,
+        };
         match self.analyzer.judge(job, policy.analysis_wait).await {
             Outcome::Done(judgement) => {
                 analysis::decision(&policy.analysis, policy.fail, &judgement)

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -252,4 +253,75 @@ pub fn error(status: StatusCode, message: impl Into<String>, client: &Client) ->
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Serves a stored file.
+pub async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Response {
+    let Some(path) = gate.blobs.path(sha256) else {
+        return error(StatusCode::NOT_FOUND, "no such file", client);
+    };
+    // One trip to the blocking pool: open, size and, for a small file (most
+    // wheels and tarballs), the whole read; larger files are streamed.
+    let opened = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<(Blob, u64)> {
+            use std::io::Read as _;
+            let mut file = std::fs::File::open(&path)?;
+            let length = file.metadata()?.len();
+            if length <= SMALL_BLOB {
+                let mut bytes = Vec::with_capacity(length as usize);
+                file.read_to_end(&mut bytes)?;
+                let length = bytes.len() as u64;
+                Ok((Blob::Whole(bytes), length))
+            } else {
+                Ok((Blob::Stream(file), length))
+            }
+        })
+        .await
+        .unwrap_or_else(|error| Err(std::io::Error::other(error)))
+    };
+    let (blob, length) = match opened {
+        Ok(opened) => opened,
+        Err(failure) => {
+            tracing::error!(path = %path.display(), error = %failure, "cannot read a cached file");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot read the cached file",
+                client,
+            );
+        }
+    };
+    let length = Some(length);
+    let body = match blob {
+        Blob::Whole(bytes) => Body::from(bytes),
+        Blob::Stream(file) => Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+            tokio::fs::File::from_std(file),
+            64 << 10,
+        )),
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
+        headers.insert(header::ETAG, etag);
+    }
+    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
+        headers.insert(REQUEST_ID, id);
+    }
+    response
+}
+
+/// Files up to this size are read whole and sent in one body.
+const SMALL_BLOB: u64 = 1 << 20;
+
+/// A cached file opened for serving.
+enum Blob {
+    Whole(Vec<u8>),
+    Stream(std::fs::File),
 }

@@ -482,8 +482,15 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
         gate.record.log(event("refused", &refused, Some(&sha256)));
         return web::refusal(&refused, "npm", name, version, client, true);
     }
-    if let Some(stopped) =
-        analyse_tarball(gate, &doc, version, &key, &sha256, file, &decision).await
+    if let Some(stopped) = gate
+        .analyse(
+            &decision,
+            &key,
+            &sha256,
+            file,
+            previous_tarball(gate, &doc, version),
+        )
+        .await
     {
         tracing::info!(package = %name, %version, rule = %stopped.rule, request = %client.request_id, "refused after analysis");
         gate.record.log(event("refused", &stopped, Some(&sha256)));
@@ -492,36 +499,7 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
     gate.metrics.count_artifact(cached);
     gate.record.approve("npm", &key, name, Some(version));
     gate.record.log(event("download", &decision, Some(&sha256)));
-    crate::pypi::serve_blob(gate, &sha256, client).await
-}
-
-/// Runs the analyzer on a fetched tarball (and the drift from the previous
-/// release); the decision that stops it, if any.
-async fn analyse_tarball(
-    gate: &Gate,
-    doc: &Value,
-    version: &str,
-    key: &str,
-    sha256: &str,
-    file: &str,
-    decision: &Decision,
-) -> Option<Decision> {
-    let policy = gate.policy();
-    if !Gate::analyzer_applies(&policy, decision) {
-        return None;
-    }
-    let previous = if policy.analysis.drift_hold == crate::analysis::DriftThreshold::Never {
-        None
-    } else {
-        previous_tarball(gate, doc, version).await
-    };
-    let job = crate::analysis::Job {
-        key: key.to_owned(),
-        path: gate.blobs.path(sha256)?,
-        file_name: file.to_owned(),
-        previous,
-    };
-    gate.analyse(&policy, decision, job).await
+    web::serve_blob(gate, &sha256, client).await
 }
 
 /// The previous release's tarball, fetched: its stored path, file name

@@ -15,7 +15,6 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -493,8 +492,15 @@ async fn file(
         }
     }
     if !metadata
-        && let Some(stopped) =
-            analyse_file(&gate, &page, &entry, &sha256, &version, &decision).await
+        && let Some(stopped) = gate
+            .analyse(
+                &decision,
+                &sha256,
+                &sha256,
+                &entry.filename,
+                previous_file(&gate, &page, &entry, &version),
+            )
+            .await
     {
         tracing::info!(project = %page.name, %version, file = %filename, rule = %stopped.rule, request = %client.request_id, "refused after analysis");
         let mut event = client.event("refused", "pypi", &page.name, &stopped, &revision);
@@ -510,35 +516,7 @@ async fn file(
             .approve("pypi", &sha256, &page.name, Some(&version));
         gate.record.log(event);
     }
-    serve_blob(&gate, &want, &client).await
-}
-
-/// Runs the analyzer on a fetched file (and the drift from the previous
-/// version's file of the same kind); the decision that stops it, if any.
-async fn analyse_file(
-    gate: &Gate,
-    page: &ProjectPage,
-    entry: &FileEntry,
-    sha256: &str,
-    version: &str,
-    decision: &Decision,
-) -> Option<Decision> {
-    let policy = gate.policy();
-    if !Gate::analyzer_applies(&policy, decision) {
-        return None;
-    }
-    let previous = if policy.analysis.drift_hold == crate::analysis::DriftThreshold::Never {
-        None
-    } else {
-        previous_file(gate, page, entry, version).await
-    };
-    let job = crate::analysis::Job {
-        key: sha256.to_owned(),
-        path: gate.blobs.path(sha256)?,
-        file_name: entry.filename.clone(),
-        previous,
-    };
-    gate.analyse(&policy, decision, job).await
+    web::serve_blob(&gate, &want, &client).await
 }
 
 /// The previous version's file of the same kind (wheel or sdist), fetched:
@@ -576,77 +554,6 @@ async fn previous_file(
             .ok()?;
     }
     Some((gate.blobs.path(&hash)?, file.filename.clone(), prev_version))
-}
-
-/// Serves a stored file.
-pub(crate) async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Response {
-    let Some(path) = gate.blobs.path(sha256) else {
-        return web::error(StatusCode::NOT_FOUND, "no such file", client);
-    };
-    // One trip to the blocking pool: open, size and, for a small file (most
-    // wheels and tarballs), the whole read; larger files are streamed.
-    let opened = {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<(Blob, u64)> {
-            use std::io::Read as _;
-            let mut file = std::fs::File::open(&path)?;
-            let length = file.metadata()?.len();
-            if length <= SMALL_BLOB {
-                let mut bytes = Vec::with_capacity(length as usize);
-                file.read_to_end(&mut bytes)?;
-                let length = bytes.len() as u64;
-                Ok((Blob::Whole(bytes), length))
-            } else {
-                Ok((Blob::Stream(file), length))
-            }
-        })
-        .await
-        .unwrap_or_else(|error| Err(std::io::Error::other(error)))
-    };
-    let (blob, length) = match opened {
-        Ok(opened) => opened,
-        Err(error) => {
-            tracing::error!(path = %path.display(), %error, "cannot read a cached file");
-            return web::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot read the cached file",
-                client,
-            );
-        }
-    };
-    let length = Some(length);
-    let body = match blob {
-        Blob::Whole(bytes) => Body::from(bytes),
-        Blob::Stream(file) => Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-            tokio::fs::File::from_std(file),
-            64 << 10,
-        )),
-    };
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    if let Some(length) = length {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{sha256}\"")) {
-        headers.insert(header::ETAG, etag);
-    }
-    if let Ok(id) = HeaderValue::from_str(&client.request_id) {
-        headers.insert(REQUEST_ID, id);
-    }
-    response
-}
-
-/// Files up to this size are read whole and sent in one body.
-const SMALL_BLOB: u64 = 1 << 20;
-
-/// A cached file opened for serving.
-enum Blob {
-    Whole(Vec<u8>),
-    Stream(std::fs::File),
 }
 
 /// Finds the file with `sha256` and `filename` on its project's page.
