@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::artifact::Artifact;
+use crate::embedded;
 use crate::identity::{Identity, identify};
 use crate::lang::{self, Facts, Lang, lexical};
 use crate::model::{ArtifactReport, Finding, Stage};
@@ -185,6 +186,7 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
     for i in rest {
         parse(&mut files[i], Stage::Runtime, false, &mut budget);
     }
+    read_embedded(&mut files, &mut budget);
     let unparsed = files.iter().filter(|f| f.facts.is_none() && wanted(f));
     let over_budget = unparsed.fold((0, 0), |(n, bytes), f| (n + 1, bytes + f.size));
     let mut findings = Vec::new();
@@ -246,6 +248,96 @@ pub fn inspect(artifact: &Artifact, options: &Options) -> ArtifactReport {
         bytes: artifact.total_bytes(),
         errors,
     }
+}
+
+/// How deep payloads inside payloads are followed.
+const MAX_EMBEDDED_DEPTH: usize = 3;
+/// The most payloads read from one artifact.
+const MAX_EMBEDDED: usize = 64;
+
+/// Adds the code hidden in encoded string literals of the parsed files
+/// (see [`embedded`]) as files of their own, named
+/// `FILE#ENCODING@LINE`, whose code runs whole at the stage of the
+/// literal; payloads inside payloads are followed a few levels deep.
+fn read_embedded(files: &mut Vec<SourceFile>, budget: &mut usize) {
+    let mut next = 0;
+    let mut added = 0;
+    for _ in 0..MAX_EMBEDDED_DEPTH {
+        let end = files.len();
+        let found: Vec<(String, embedded::Payload, Stage)> = files[next..end]
+            .iter()
+            .filter_map(|f| Some((f, f.facts.as_ref()?)))
+            .flat_map(|(f, facts)| {
+                let encoded = facts.strings.iter().filter_map(move |lit| {
+                    let payload = embedded::decode(&lit.value)?;
+                    Some((
+                        format!("{}#{}@{}", f.path, payload.encoding, lit.line),
+                        payload,
+                        lit.stage,
+                    ))
+                });
+                let handed =
+                    facts
+                        .calls
+                        .iter()
+                        .filter(|c| runs_or_stores(c))
+                        .flat_map(move |call| {
+                            call.strings.iter().filter_map(move |value| {
+                                let payload = embedded::plain(value)?;
+                                Some((
+                                    format!("{}#{}@{}", f.path, payload.encoding, call.line),
+                                    payload,
+                                    call.stage,
+                                ))
+                            })
+                        });
+                encoded.chain(handed)
+            })
+            .collect();
+        next = end;
+        for (path, payload, stage) in found {
+            if added == MAX_EMBEDDED {
+                return;
+            }
+            added += 1;
+            let mut file = SourceFile {
+                path,
+                lang: payload.lang,
+                role: stage.is_automatic().then_some(Role {
+                    stage,
+                    whole_file: true,
+                }),
+                size: payload.text.len(),
+                shape: None,
+                text: Some(payload.text),
+                facts: None,
+                native: None,
+            };
+            parse(&mut file, stage, true, budget);
+            files.push(file);
+        }
+        if files.len() == end {
+            return;
+        }
+    }
+}
+
+/// Whether `call` runs the code it is given or writes it to a file:
+/// `exec`, `eval`, `compile`, a file write, or an interpreter started
+/// with `-c`/`-e`.
+fn runs_or_stores(call: &lang::Call) -> bool {
+    let last = call.callee.rsplit('.').next().unwrap_or("");
+    matches!(
+        last,
+        "exec"
+            | "eval"
+            | "compile"
+            | "write"
+            | "write_text"
+            | "write_bytes"
+            | "writeFileSync"
+            | "writeFile"
+    ) || rules::is_spawn(&call.callee) && call.strings.iter().any(|s| s == "-c" || s == "-e")
 }
 
 /// Shipped scripts that a process-spawning call of `facts` at `stage`

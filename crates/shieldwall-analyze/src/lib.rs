@@ -12,6 +12,7 @@
 pub mod analysis;
 pub mod artifact;
 pub mod diff;
+pub mod embedded;
 pub mod identity;
 pub mod lang;
 pub mod model;

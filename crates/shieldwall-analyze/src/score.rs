@@ -40,6 +40,18 @@ pub fn points(severity: Severity, stage: Stage) -> u32 {
     }
 }
 
+/// The points `finding` is worth: [`points`], except that the rules in
+/// [`crate::rules::WEIGHED_AT_ANY_STAGE`] count as if their code ran by
+/// itself.
+pub fn finding_points(finding: &Finding) -> u32 {
+    let stage = if crate::rules::WEIGHED_AT_ANY_STAGE.contains(&finding.rule) {
+        Stage::Import
+    } else {
+        finding.stage
+    };
+    points(finding.severity, stage)
+}
+
 /// The outcome of scoring.
 #[derive(Clone, Debug)]
 pub struct Scored {
@@ -56,8 +68,8 @@ pub struct Scored {
 /// Scores `findings` against `thresholds`.
 pub fn score(mut findings: Vec<Finding>, thresholds: &Thresholds) -> Scored {
     findings.sort_by(|a, b| {
-        points(b.severity, b.stage)
-            .cmp(&points(a.severity, a.stage))
+        finding_points(b)
+            .cmp(&finding_points(a))
             .then(b.severity.cmp(&a.severity))
             .then(a.stage.cmp(&b.stage))
             .then(a.rule.cmp(b.rule))
@@ -68,7 +80,7 @@ pub fn score(mut findings: Vec<Finding>, thresholds: &Thresholds) -> Scored {
     let mut score = 0;
     let mut reasons = Vec::new();
     for finding in &findings {
-        let p = points(finding.severity, finding.stage);
+        let p = finding_points(finding);
         if p == 0 || !seen.insert(finding.rule) {
             continue;
         }
@@ -148,5 +160,20 @@ mod tests {
         );
         assert_eq!(s.verdict, Verdict::Block);
         assert!(s.reasons[0].starts_with("runs at "));
+    }
+
+    #[test]
+    fn theft_chains_weigh_at_any_stage() {
+        let t = Thresholds::default();
+        let s = score(
+            vec![finding("SW-GEN-028", Severity::Critical, Stage::Runtime)],
+            &t,
+        );
+        assert_eq!((s.score, s.verdict), (12, Verdict::Block));
+        let s = score(
+            vec![finding("SW-GEN-001", Severity::Critical, Stage::Runtime)],
+            &t,
+        );
+        assert_eq!(s.verdict, Verdict::Warn);
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use shieldwall_analyze::analysis::{Options, analyze};
 use shieldwall_analyze::rules::catalog;
-use shieldwall_analyze::score::points;
+use shieldwall_analyze::score::finding_points;
 use shieldwall_analyze::{Artifact, default_limits};
 
 fn fixtures_of(rule: &str) -> Vec<(String, std::path::PathBuf)> {
@@ -52,10 +52,7 @@ fn every_rule_fires_on_its_bad_fixtures_and_not_on_its_ok_fixtures() {
                 .filter(|f| f.rule == rule.id)
                 .collect();
             hits.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-            let weighing = hits
-                .iter()
-                .filter(|f| points(f.severity, f.stage) > 0)
-                .count();
+            let weighing = hits.iter().filter(|f| finding_points(f) > 0).count();
             if name.starts_with("bad-") {
                 if weighing == 0 {
                     failures.push(format!("{}: {name} gave no finding", rule.id));

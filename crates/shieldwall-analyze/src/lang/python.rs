@@ -197,6 +197,10 @@ impl<'s> Walker<'s> {
                     self.alias_assignment(node);
                     push_children(node, scope, class, &mut stack);
                 }
+                "as_pattern" => {
+                    self.alias_with_item(node);
+                    push_children(node, scope, class, &mut stack);
+                }
                 _ => push_children(node, scope, class, &mut stack),
             }
         }
@@ -297,9 +301,42 @@ impl<'s> Walker<'s> {
         {
             return;
         }
-        let Some(target) = self.resolve(right) else {
+        self.alias(left, right);
+    }
+
+    /// `with socket.socket(...) as s:` makes `s` stand for the value, as
+    /// an assignment would.
+    fn alias_with_item(&mut self, node: Node<'_>) {
+        let Some(value) = node.named_child(0) else {
             return;
         };
+        let Some(target) = node
+            .child_by_field_name("alias")
+            .and_then(|a| {
+                if a.kind() == "identifier" {
+                    Some(a)
+                } else {
+                    a.named_child(0)
+                }
+            })
+            .filter(|a| a.kind() == "identifier")
+        else {
+            return;
+        };
+        if matches!(value.kind(), "identifier" | "attribute" | "call") {
+            self.alias(target, value);
+        }
+    }
+
+    /// Records that the identifier `left` stands for the expression `right`.
+    fn alias(&mut self, left: Node<'_>, right: Node<'_>) {
+        let Some(mut target) = self.resolve(right) else {
+            return;
+        };
+        // A socket wrapped in TLS is still a socket.
+        if target.ends_with(".wrap_socket") || target == "wrap_socket" {
+            target = "socket.socket".to_owned();
+        }
         if target.contains('.') || DANGEROUS_BUILTINS.contains(&target.as_str()) {
             let local = self.text(left).to_owned();
             if local != target {
@@ -557,6 +594,16 @@ mod tests {
         assert_eq!(stage_of(&f, "os.popen"), Some(Stage::Import));
         assert_eq!(stage_of(&f, "os.spawnl"), Some(Stage::Runtime));
         assert_eq!(stage_of(&f, "os.execv"), Some(Stage::Runtime));
+    }
+
+    #[test]
+    fn sockets_resolve_through_with_and_tls() {
+        let f = facts(
+            "import socket, ssl\nwith socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:\n    s.sendto(b'x', ('h', 53))\n\
+             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nt = ctx.wrap_socket(socket.socket(), server_hostname='h')\nt.connect(('h', 443))\n",
+        );
+        assert_eq!(stage_of(&f, "socket.socket.sendto"), Some(Stage::Import));
+        assert_eq!(stage_of(&f, "socket.socket.connect"), Some(Stage::Import));
     }
 
     #[test]

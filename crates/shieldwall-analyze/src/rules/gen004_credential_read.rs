@@ -40,7 +40,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// (pattern, kind of credential).
-const INDICATORS: &[(&str, &str)] = &[
+pub(crate) const INDICATORS: &[(&str, &str)] = &[
     (".ssh/id_", "SSH private keys"),
     ("id_rsa", "SSH private keys"),
     ("id_ed25519", "SSH private keys"),
@@ -89,7 +89,7 @@ const INDICATORS: &[(&str, &str)] = &[
     (".terraform.d/credentials", "Terraform tokens"),
 ];
 
-static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
+pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&INDICATORS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
 
 /// Kinds so often read by the tool they belong to that one alone says

@@ -21,8 +21,10 @@
 //!
 //! **False positives.** Notification libraries that post to Discord or
 //! Telegram on request, and tests or docs with a literal IP address.
-//! Those run only when called and weigh little; at install, startup or
-//! import the rule is `high`.
+//! Those run only when called and weigh little. At install, startup or
+//! import the rule is `high`, and `critical` when the endpoint is handed
+//! to a call there (a request catcher, webhook, tunnel, file drop or
+//! out-of-band host contacted as the package installs or loads).
 
 use std::sync::LazyLock;
 
@@ -37,7 +39,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// (pattern, what it is).
-const ENDPOINTS: &[(&str, &str)] = &[
+pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
     ("webhook.site", "a request catcher"),
     ("pipedream.net", "a request catcher"),
     ("requestbin", "a request catcher"),
@@ -84,10 +86,10 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("checkip.amazonaws.com", "an IP-lookup service"),
 ];
 
-static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
+pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
 
-static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
+pub(crate) static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
         .expect("a valid regex")
 });
@@ -95,7 +97,7 @@ static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for hit in cx.indicator_hits(&MATCHER) {
         let (pattern, what) = ENDPOINTS[hit.pattern];
-        let severity = severity(hit.stage, what);
+        let severity = severity(hit.stage, what, hit.used);
         out.finding(severity, hit.stage, &hit.file.path, Some(hit.line), format!("sends to {what} (`{pattern}`)"));
     }
     for (file, _) in cx.code_texts() {
@@ -124,9 +126,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     }
 }
 
-fn severity(stage: Stage, what: &str) -> Severity {
+fn severity(stage: Stage, what: &str, used: bool) -> Severity {
     match (stage.is_automatic(), what) {
         (true, "an IP-lookup service") => Severity::Medium,
+        // Handed to a call as the package installs or loads: nothing
+        // legitimate reports to a request catcher, webhook or tunnel then.
+        (true, "a paste site") => Severity::High,
+        (true, _) if used => Severity::Critical,
         (true, _) => Severity::High,
         (false, "an IP-lookup service") => Severity::Low,
         (false, "a Discord webhook" | "the Telegram bot API" | "a paste site") => Severity::Low,
@@ -136,7 +142,7 @@ fn severity(stage: Stage, what: &str) -> Severity {
 
 /// Whether an IPv4 address is publicly routable (not private, loopback,
 /// link-local, documentation, multicast or unspecified).
-fn is_public(o: &[u8]) -> bool {
+pub(crate) fn is_public(o: &[u8]) -> bool {
     let reserved = matches!(
         (o[0], o[1], o[2]),
         (0, ..)

@@ -35,6 +35,11 @@ impl Rule {
     }
 }
 
+/// Rules whose findings are malicious whenever the code runs, so they
+/// weigh as much inside a function the user calls as at install, startup
+/// or import (see [`crate::score::finding_points`]).
+pub const WEIGHED_AT_ANY_STAGE: &[&str] = &["SW-GEN-028"];
+
 /// Every rule, in id order.
 pub fn catalog() -> &'static [&'static Rule] {
     &CATALOG
@@ -87,6 +92,7 @@ rules![
     gen025_archive_anomalies,
     gen026_windows_lolbin,
     gen027_host_fingerprint,
+    gen028_theft_chain,
     npm001_install_scripts,
     npm002_binding_gyp,
     npm003_non_registry_deps,
@@ -294,6 +300,10 @@ pub const NETWORK_CALLEES: &[&str] = &[
     "urllib3.*",
     "socket.create_connection",
     "socket.socket.connect",
+    "socket.socket.connect_ex",
+    "socket.socket.send",
+    "socket.socket.sendall",
+    "socket.socket.sendto",
     "smtplib.*",
     "ftplib.*",
     "fetch",

@@ -48,6 +48,40 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
+/// `def name(` at the top level of a file.
+static TOP_LEVEL_DEF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^def\s+(\w+)\s*\(").expect("a valid regex"));
+
+/// The calls inside the top-level functions of `setup.py` that `calls`
+/// reach (an override whose `run` calls `send_beacon()` defined above it).
+fn local_function_calls<'f>(text: &str, lines: &[&str], facts: &'f crate::lang::Facts, calls: &[&Call]) -> Vec<&'f Call> {
+    let functions: Vec<(&str, u32, u32)> = TOP_LEVEL_DEF
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let (whole, name) = (caps.get(0)?, caps.get(1)?);
+            let start = crate::lang::lexical::line_of(text.as_bytes(), whole.start());
+            Some((name.as_str(), start, class_end(lines, start)))
+        })
+        .collect();
+    let mut wanted: Vec<&str> = calls.iter().map(|c| c.callee.as_str()).collect();
+    let mut visited: Vec<&str> = Vec::new();
+    let mut reached = Vec::new();
+    while let Some(callee) = wanted.pop() {
+        let Some(&(name, start, end)) = functions.iter().find(|(n, ..)| *n == callee) else {
+            continue;
+        };
+        if visited.contains(&name) {
+            continue;
+        }
+        visited.push(name);
+        for call in facts.calls.iter().filter(|c| c.line > start && c.line <= end) {
+            wanted.push(&call.callee);
+            reached.push(call);
+        }
+    }
+    reached
+}
+
 /// `class X(install):`, `class X(setuptools.command.install.install):`.
 static COMMAND_CLASS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -134,11 +168,12 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 .flat_map(|f| f.calls.iter())
                 .collect();
             calls.extend(helpers);
+            calls.extend(local_function_calls(text, &lines, facts, &calls));
             calls.retain(|c| !super::py003_intree_backend::is_chained(&c.callee));
             let spawn = calls
                 .iter()
                 .find(|c| is_spawn(&c.callee) && !build_tool_only(c));
-            let network = calls.iter().find(|c| is_network(&c.callee));
+            let network = calls.iter().find(|c| talks(c));
             let exec = calls.iter().find(|c| is_exec(&c.callee));
             let sensitive = SENSITIVE.iter().find(|s| body_text.contains(**s));
             let mut what = Vec::new();
