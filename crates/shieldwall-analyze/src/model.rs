@@ -101,6 +101,15 @@ pub struct Finding {
     pub line: Option<u32>,
     /// What was seen, in plain words.
     pub message: String,
+    /// Whether the behavior is malicious whenever the code runs, so it
+    /// weighs inside a function someone calls as much as at install,
+    /// startup or import (a credential theft chain, `exec` of downloaded
+    /// code).
+    #[serde(
+        rename = "weighs_at_any_stage",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub any_stage: bool,
 }
 
 /// The decision on an artifact.

@@ -40,11 +40,10 @@ pub fn points(severity: Severity, stage: Stage) -> u32 {
     }
 }
 
-/// The points `finding` is worth: [`points`], except that the rules in
-/// [`crate::rules::WEIGHED_AT_ANY_STAGE`] count as if their code ran by
-/// itself.
+/// The points `finding` is worth: [`points`], except that a finding
+/// marked [`Finding::any_stage`] counts as if its code ran by itself.
 pub fn finding_points(finding: &Finding) -> u32 {
-    let stage = if crate::rules::WEIGHED_AT_ANY_STAGE.contains(&finding.rule) {
+    let stage = if finding.any_stage {
         Stage::Import
     } else {
         finding.stage
@@ -132,6 +131,7 @@ mod tests {
             file: "f.py".into(),
             line: Some(1),
             message: "m".into(),
+            any_stage: false,
         }
     }
 
@@ -165,10 +165,11 @@ mod tests {
     #[test]
     fn theft_chains_weigh_at_any_stage() {
         let t = Thresholds::default();
-        let s = score(
-            vec![finding("SW-GEN-028", Severity::Critical, Stage::Runtime)],
-            &t,
-        );
+        let chain = Finding {
+            any_stage: true,
+            ..finding("SW-GEN-028", Severity::Critical, Stage::Runtime)
+        };
+        let s = score(vec![chain], &t);
         assert_eq!((s.score, s.verdict), (12, Verdict::Block));
         let s = score(
             vec![finding("SW-GEN-001", Severity::Critical, Stage::Runtime)],

@@ -23,7 +23,9 @@
 //! **False positives.** Build scripts that download a toolchain or a
 //! vendored library and then run a compiler: the rule reports them as
 //! `high` rather than `critical` unless the download and the run are a
-//! few lines apart or the download result is executed directly.
+//! few lines apart or the download result is executed directly. Python
+//! or JavaScript that hands downloaded text straight to `exec`/`eval`
+//! weighs at any stage: no library needs to run code it fetches.
 
 use super::{Context, Emit, Rule, SPAWN_CALLEES, clip};
 use crate::lang::callee_matches;
@@ -91,7 +93,9 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     // exec(urlopen(...).read()), eval(await fetch(...)).
     for (file, call) in cx.calls() {
         if is_exec(&call.callee) && call.inner_calls.iter().any(|c| is_download(c) || is_download(c.trim_end_matches(".read").trim_end_matches(".text"))) {
-            out.finding(
+            // Code fetched and run in-process is remote code execution by
+            // design, whenever the function holding it runs.
+            out.finding_at_any_stage(
                 Severity::Critical,
                 call.stage,
                 &file.path,

@@ -7,7 +7,11 @@
 //! Windows DPAPI decryption (`CryptUnprotectData`), Discord token
 //! patterns — and names a drop for it: a request catcher, webhook,
 //! Telegram bot, paste or file-drop site, tunnel, out-of-band host, or a
-//! URL on a raw public IP address (the endpoints of SW-GEN-007).
+//! URL on a raw public IP address (the endpoints of SW-GEN-007), or a
+//! free app host or mock API (`herokuapp.com`, `onrender.com`,
+//! `mockapi.io`) that no legitimate credential reader posts to. Cloud
+//! SDK calls that return resolved credentials (`get_credentials()`)
+//! count as reaching for secrets.
 //!
 //! **Why is this bad.** Reading a secret and sending it to a place that
 //! needs no account is the whole job of an info-stealer. Unlike a single
@@ -55,6 +59,30 @@ const STEALER_MODULES: &[(&str, &str)] = &[
     ("win32crypt.CryptUnprotectData", "DPAPI-protected secrets"),
     ("CryptUnprotectData", "DPAPI-protected secrets"),
 ];
+
+/// Free app hosts and mock APIs: not drops on their own (projects host
+/// demos there), but where a file that reaches for secrets sends them.
+const FREE_HOSTS: &[&str] = &[
+    "herokuapp.com",
+    "onrender.com",
+    "mockapi.io",
+    "ngrok-free.dev",
+    "ngrok.dev",
+    "glitch.me",
+    "repl.co",
+    "replit.dev",
+    "pythonanywhere.com",
+    "workers.dev",
+    "vercel.app",
+    "netlify.app",
+    "000webhostapp.com",
+    "firebaseio.com",
+];
+
+static FREE_HOST_MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| matcher(FREE_HOSTS));
+
+/// Calls that hand over a cloud SDK's resolved credentials.
+const CREDENTIAL_CALLS: &[&str] = &["get_credentials", "get_frozen_credentials"];
 
 /// Literal fragments of stealers' Discord token patterns and session
 /// cookie names.
@@ -112,6 +140,22 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
         }
     }
+    for file in cx.code_files() {
+        let Some(facts) = &file.facts else { continue };
+        for call in &facts.calls {
+            let last = call.callee.rsplit('.').next().unwrap_or("");
+            if CREDENTIAL_CALLS.contains(&last) {
+                let chain = chains.entry(&file.path).or_default();
+                keep_earliest(&mut chain.secrets, format!("cloud credentials (`{}`)", call.callee), call.stage, call.line);
+            }
+        }
+    }
+    for hit in cx.indicator_hits(&FREE_HOST_MATCHER) {
+        if let Some(chain) = chains.get_mut(hit.file.path.as_str()) {
+            let host = FREE_HOSTS[hit.pattern];
+            keep_earliest(&mut chain.drop, format!("a free app host (`{host}`)"), hit.stage, hit.line);
+        }
+    }
     for hit in cx.indicator_hits(&drops::MATCHER) {
         let (pattern, what) = drops::ENDPOINTS[hit.pattern];
         if what != "an IP-lookup service"
@@ -139,7 +183,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             continue;
         };
         let stage = s_stage.min(d_stage);
-        out.finding(
+        out.finding_at_any_stage(
             Severity::Critical,
             stage,
             file,

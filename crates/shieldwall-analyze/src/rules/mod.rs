@@ -35,11 +35,6 @@ impl Rule {
     }
 }
 
-/// Rules whose findings are malicious whenever the code runs, so they
-/// weigh as much inside a function the user calls as at install, startup
-/// or import (see [`crate::score::finding_points`]).
-pub const WEIGHED_AT_ANY_STAGE: &[&str] = &["SW-GEN-028"];
-
 /// Every rule, in id order.
 pub fn catalog() -> &'static [&'static Rule] {
     &CATALOG
@@ -93,6 +88,7 @@ rules![
     gen026_windows_lolbin,
     gen027_host_fingerprint,
     gen028_theft_chain,
+    gen029_hosted_payload,
     npm001_install_scripts,
     npm002_binding_gyp,
     npm003_non_registry_deps,
@@ -269,7 +265,25 @@ impl<'a> Emit<'a> {
             file: file.to_owned(),
             line,
             message: message.into(),
+            any_stage: false,
         });
+    }
+
+    /// Records a finding whose behavior is malicious whenever it runs: it
+    /// weighs as if its code ran by itself (see
+    /// [`crate::score::finding_points`]).
+    pub fn finding_at_any_stage(
+        &mut self,
+        severity: Severity,
+        stage: Stage,
+        file: &str,
+        line: Option<u32>,
+        message: impl Into<String>,
+    ) {
+        self.finding(severity, stage, file, line, message);
+        if let Some(last) = self.out.last_mut() {
+            last.any_stage = true;
+        }
     }
 }
 
