@@ -18,7 +18,8 @@
 //!
 //! **False positives.** Telemetry and logging libraries record the host
 //! name when called; that is `low`. At install or import time the rule
-//! is `high`.
+//! is `high`, and `critical` when two identity facts (host name and user
+//! name, say) go out together.
 
 use super::{Context, Emit, Rule, is_network};
 use crate::lang::callee_matches;
@@ -60,12 +61,25 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         }
         for send in facts.calls.iter().filter(|c| is_network(&c.callee)) {
             let same_stage = identity.iter().find(|c| c.stage == send.stage);
+            let mut kinds: Vec<&str> = identity
+                .iter()
+                .filter(|c| c.stage == send.stage)
+                .map(|c| c.callee.as_str())
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
             let what = match (same_stage, whoami.filter(|w| w.stage == send.stage)) {
                 (Some(c), _) => format!("`{}`", c.callee),
                 (None, Some(w)) => format!("`{}`", w.value.trim()),
                 _ => continue,
             };
-            let severity = if send.stage.is_automatic() { Severity::High } else { Severity::Low };
+            // Host name and user name together, sent as the package
+            // installs or loads: a dependency-confusion beacon.
+            let severity = match (send.stage.is_automatic(), kinds.len()) {
+                (true, n) if n >= 2 => Severity::Critical,
+                (true, _) => Severity::High,
+                (false, _) => Severity::Low,
+            };
             out.finding(
                 severity,
                 send.stage,

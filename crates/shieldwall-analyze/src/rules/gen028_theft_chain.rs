@@ -10,8 +10,9 @@
 //! URL on a raw public IP address (the endpoints of SW-GEN-007), or a
 //! free app host or mock API (`herokuapp.com`, `onrender.com`,
 //! `mockapi.io`) that no legitimate credential reader posts to. Cloud
-//! SDK calls that return resolved credentials (`get_credentials()`)
-//! count as reaching for secrets.
+//! SDK calls that return resolved credentials (`get_credentials()`) and
+//! wallet calls that load a private key or seed phrase (`from_key`,
+//! `from_mnemonic`) count as reaching for secrets.
 //!
 //! **Why is this bad.** Reading a secret and sending it to a place that
 //! needs no account is the whole job of an info-stealer. Unlike a single
@@ -81,8 +82,20 @@ const FREE_HOSTS: &[&str] = &[
 
 static FREE_HOST_MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| matcher(FREE_HOSTS));
 
-/// Calls that hand over a cloud SDK's resolved credentials.
-const CREDENTIAL_CALLS: &[&str] = &["get_credentials", "get_frozen_credentials"];
+/// Calls that hand over a cloud SDK's resolved credentials, or turn a
+/// wallet's private key or seed phrase into an account.
+const CREDENTIAL_CALLS: &[&str] = &[
+    "get_credentials",
+    "get_frozen_credentials",
+    "from_key",
+    "from_mnemonic",
+    "from_base58_string",
+    "from_secret_key",
+    "privateKeyToAccount",
+    "fromSecretKey",
+    "fromMnemonic",
+    "fromPhrase",
+];
 
 /// Literal fragments of stealers' Discord token patterns and session
 /// cookie names.
@@ -146,7 +159,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             let last = call.callee.rsplit('.').next().unwrap_or("");
             if CREDENTIAL_CALLS.contains(&last) {
                 let chain = chains.entry(&file.path).or_default();
-                keep_earliest(&mut chain.secrets, format!("cloud credentials (`{}`)", call.callee), call.stage, call.line);
+                keep_earliest(&mut chain.secrets, format!("credentials or wallet keys (`{}`)", call.callee), call.stage, call.line);
             }
         }
     }
