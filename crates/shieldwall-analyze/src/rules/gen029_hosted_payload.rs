@@ -1,10 +1,12 @@
-//! # SW-GEN-029: program fetched from a file-sharing host
+//! # SW-GEN-029: program fetched from a file-sharing host or bare IP
 //!
 //! **What it does.** Finds URLs in code that point at a program or
 //! script kept on a file-sharing or chat host — Discord attachment
-//! links, Dropbox and Google Drive shares, anonymous file drops and paste
-//! hosts — or at a Windows executable in a repository's raw files
-//! (`raw.githubusercontent.com/…/x.exe`).
+//! links, Dropbox and Google Drive shares, anonymous file drops, paste
+//! hosts and free app hosts (`pages.dev`, `herokuapp.com`) — on a server
+//! reached by its bare IP address, at a Windows executable in a
+//! repository's raw files (`raw.githubusercontent.com/…/x.exe`), or at a
+//! Windows script type (`.vbs`, `.hta`, `.scr`) anywhere.
 //!
 //! **Why is this bad.** These links are how droppers fetch their second
 //! stage: anyone can upload there, nothing is reviewed, and the link
@@ -22,7 +24,9 @@
 //! **False positives.** Few: a program kept on a chat or file-sharing
 //! host has no legitimate place in a published library. Scripts (`.py`,
 //! `.sh`, `.js`) in a repository's raw files are not reported, since
-//! install guides link them; only Windows executables there are.
+//! install guides link them (nor PowerShell or batch scripts, which
+//! activation scripts are); only Windows executables there are. Tests,
+//! docs and examples are not read.
 
 use std::sync::LazyLock;
 
@@ -33,48 +37,71 @@ use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-029",
-    title: "program fetched from a file-sharing host",
+    title: "program fetched from a file-sharing host or bare IP",
     source: include_str!("gen029_hosted_payload.rs"),
     check,
 };
 
-/// A URL on a file-sharing, chat or drop host whose path names a program
-/// or script.
+/// A URL on a file-sharing, chat, drop or free app host whose path names
+/// a program or script.
 static SHARED_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co)/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+        r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[\w.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
     )
     .expect("a valid regex")
 });
 
-/// A Windows program among a repository's raw files.
-static RAW_REPO_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
+/// A Windows program among a repository's raw files, or a Windows script
+/// type nothing legitimate downloads, from any host.
+static WINDOWS_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)https?://raw\.githubusercontent\.com/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+        r"(?i)https?://(?:raw\.githubusercontent\.com/[^\s'\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\s'\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
     )
     .expect("a valid regex")
 });
+
+/// A program on a server reached by its IP address.
+static IP_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)https?://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+    )
+    .expect("a valid regex")
+});
+
+/// The first program URL in `text`.
+fn program_url(text: &str) -> Option<&str> {
+    let found = SHARED_PROGRAM
+        .find(text)
+        .or_else(|| WINDOWS_PROGRAM.find(text))
+        .or_else(|| {
+            IP_PROGRAM.captures_iter(text).find_map(|caps| {
+                let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
+                (octets.len() == 4 && super::gen007_exfil_endpoint::is_public(&octets)).then(|| caps.get(0))?
+            })
+        })?;
+    Some(found.as_str().trim_end_matches(|c: char| c.is_whitespace() || "'\"<>".contains(c)))
+}
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
-    for file in cx.code_files() {
-        let Some(facts) = &file.facts else { continue };
-        let shipped = file.role.is_some() || !crate::surface::is_not_shipped(&file.path);
-        if !shipped {
-            continue;
-        }
-        let hit = facts.strings.iter().filter(|l| l.value.len() <= 100_000).find_map(|lit| {
-            let url = SHARED_PROGRAM
-                .find(&lit.value)
-                .or_else(|| RAW_REPO_PROGRAM.find(&lit.value))?;
-            Some((lit, url.as_str().trim_end_matches(|c: char| c.is_whitespace() || "'\"<>".contains(c))))
-        });
-        if let Some((lit, url)) = hit {
+    for (file, text) in cx.code_texts() {
+        let hit = match &file.facts {
+            Some(facts) => facts
+                .strings
+                .iter()
+                .filter(|l| l.value.len() <= 100_000)
+                .find_map(|lit| Some((lit.stage, lit.line, program_url(&lit.value)?))),
+            None => program_url(text).map(|url| {
+                let offset = text.find(url).unwrap_or(0);
+                (file.load_stage(), crate::lang::lexical::line_of(text.as_bytes(), offset), url)
+            }),
+        };
+        if let Some((stage, line, url)) = hit {
             out.finding_at_any_stage(
                 Severity::Critical,
-                lit.stage,
+                stage,
                 &file.path,
-                Some(lit.line),
-                format!("fetches a program from a file-sharing host: `{}`", super::clip(url, 120)),
+                Some(line),
+                format!("fetches a program from a file-sharing host or a bare IP address: `{}`", super::clip(url, 120)),
             );
         }
     }
