@@ -63,28 +63,31 @@ pub(crate) fn run(args: &InspectArgs) -> anyhow::Result<Exit> {
             targets.push(path.clone());
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads)
-        .build()
-        .context("starting worker threads")?;
     let bar = progress_bar(args, targets.len());
-    let results: Vec<Result<ArtifactReport, Unreadable>> = pool.install(|| {
-        targets
-            .par_iter()
-            .map(|path| {
-                let result = Artifact::open(path, &default_limits())
-                    .map(|artifact| inspect(&artifact, &options))
-                    .map_err(|e| Unreadable {
-                        path: path.display().to_string(),
-                        reason: e.to_string(),
-                    });
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                result
-            })
-            .collect()
-    });
+    let one = |path: &PathBuf| {
+        let result = Artifact::open(path, &default_limits())
+            .map(|artifact| inspect(&artifact, &options))
+            .map_err(|e| Unreadable {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            });
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+        result
+    };
+    // One artifact or one thread: no worker threads to start and hand
+    // the work to (a per-artifact process pays for them otherwise).
+    let results: Vec<Result<ArtifactReport, Unreadable>> =
+        if targets.len() == 1 || args.threads == 1 {
+            targets.iter().map(one).collect()
+        } else {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(args.threads)
+                .build()
+                .context("starting worker threads")?;
+            pool.install(|| targets.par_iter().map(one).collect())
+        };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
