@@ -621,6 +621,7 @@ fn client_config(url: Option<String>, config: Option<&Path>) -> anyhow::Result<E
             let config = load(path)?;
             config
                 .public_url
+                .clone()
                 .unwrap_or_else(|| config.default_base_url())
         }
         (None, None) => {
