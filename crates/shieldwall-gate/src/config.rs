@@ -105,6 +105,9 @@ pub struct CacheConfig {
     pub max_metadata_bytes: u64,
     /// The largest artifact accepted from an upstream, in bytes.
     pub max_artifact_bytes: u64,
+    /// Memory for rendered index pages and packuments kept between
+    /// requests, in bytes (half for each ecosystem; 0 turns it off).
+    pub max_view_bytes: u64,
 }
 
 impl Default for CacheConfig {
@@ -114,6 +117,7 @@ impl Default for CacheConfig {
             upstream_timeout: "30s".to_owned(),
             max_metadata_bytes: 64 << 20,
             max_artifact_bytes: 2 << 30,
+            max_view_bytes: 16 << 20,
         }
     }
 }

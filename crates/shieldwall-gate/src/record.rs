@@ -441,15 +441,14 @@ const QUEUE_EVENTS: usize = 32_768;
 /// dropped.
 pub const QUEUE_WAIT: Duration = Duration::from_millis(100);
 
-/// Rows written in one transaction at most. A commit writes every index
-/// page its rows touched, so under load fewer, larger commits keep up
-/// where many small ones fall behind.
-const BATCH_EVENTS: usize = 16_384;
+/// Rows written in one transaction at most.
+const BATCH_EVENTS: usize = 4_096;
 
 fn write_loop(mut conn: Connection, mut rx: tokio::sync::mpsc::Receiver<Msg>) {
+    // One buffer for every batch: no reallocation churn under load.
+    let mut batch = Vec::with_capacity(BATCH_EVENTS);
+    let mut waiters = Vec::new();
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = Vec::new();
-        let mut waiters = Vec::new();
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
@@ -467,7 +466,8 @@ fn write_loop(mut conn: Connection, mut rx: tokio::sync::mpsc::Receiver<Msg>) {
         {
             tracing::error!(rows = batch.len(), %error, "cannot write to the install record");
         }
-        for waiter in waiters {
+        batch.clear();
+        for waiter in waiters.drain(..) {
             let _ = waiter.send(());
         }
     }

@@ -113,6 +113,7 @@ impl Gate {
             path: record.path().to_owned(),
             source,
         })?;
+        let view_budget = usize::try_from(config.cache.max_view_bytes / 2).unwrap_or(usize::MAX);
         let gate = Arc::new(Self {
             upstream: Upstream::new(config.upstream_timeout()),
             blobs: BlobStore::new(state.join("blobs")),
@@ -130,8 +131,8 @@ impl Gate {
             record,
             pypi_files: RwLock::new(HashMap::new()),
             pypi_pages: ParsedPages::default(),
-            pypi_views: ViewCache::default(),
-            npm: NpmState::default(),
+            pypi_views: ViewCache::new(view_budget),
+            npm: NpmState::new(view_budget),
             metrics: Metrics::default(),
             analyzer: Arc::new(Analyzer::default()),
             admin_token,

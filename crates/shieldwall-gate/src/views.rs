@@ -48,15 +48,35 @@ struct View<S> {
 /// send any `Host`).
 const VARIANTS: usize = 8;
 
-/// Rendered views by package name, made from documents of type `S`.
-pub struct ViewCache<S> {
-    views: RwLock<HashMap<String, Vec<Arc<View<S>>>>>,
+impl<S> View<S> {
+    /// About what the view holds in memory (its body, its keys and the
+    /// bookkeeping around them).
+    fn weight(&self, name: &str) -> usize {
+        self.body.len() + self.base_url.len() + name.len() + 256
+    }
 }
 
-impl<S> Default for ViewCache<S> {
-    fn default() -> Self {
+/// Rendered views by package name, made from documents of type `S`, up to
+/// a memory budget.
+pub struct ViewCache<S> {
+    views: RwLock<Views<S>>,
+    budget: usize,
+}
+
+struct Views<S> {
+    by_name: HashMap<String, Vec<Arc<View<S>>>>,
+    bytes: usize,
+}
+
+impl<S> ViewCache<S> {
+    /// A cache holding about `budget` bytes of views at most.
+    pub fn new(budget: usize) -> Self {
         Self {
-            views: RwLock::new(HashMap::new()),
+            views: RwLock::new(Views {
+                by_name: HashMap::new(),
+                bytes: 0,
+            }),
+            budget,
         }
     }
 }
@@ -100,7 +120,7 @@ impl<S> ViewCache<S> {
         now: Timestamp,
     ) -> Option<Bytes> {
         let views = self.views.read().expect("view lock");
-        views.get(name)?.iter().find_map(|v| {
+        views.by_name.get(name)?.iter().find_map(|v| {
             (v.format == format
                 && v.base_url == base_url
                 && Arc::ptr_eq(&v.source, source)
@@ -129,13 +149,48 @@ impl<S> ViewCache<S> {
             until: validity.until,
             body,
         });
+        let weight = view.weight(name);
+        if weight > self.budget {
+            return;
+        }
         let mut views = self.views.write().expect("view lock");
-        let list = views.entry(name.to_owned()).or_default();
-        list.retain(|v| !(v.format == format && v.base_url == base_url));
+        let views = &mut *views;
+        let list = views.by_name.entry(name.to_owned()).or_default();
+        let mut freed = 0;
+        list.retain(|v| {
+            let same = v.format == format && v.base_url == base_url;
+            if same {
+                freed += v.weight(name);
+            }
+            !same
+        });
         if list.len() >= VARIANTS {
-            list.remove(0);
+            freed += list.remove(0).weight(name);
         }
         list.push(view);
+        views.bytes = views.bytes + weight - freed;
+        if views.bytes > self.budget {
+            // Over budget: drop views until a quarter of it is free, the
+            // ones no longer valid first, then any (in the map's order,
+            // which has nothing to do with how hot a name is).
+            let target = self.budget / 4 * 3;
+            let now = Timestamp::now();
+            for pass in [true, false] {
+                views.by_name.retain(|key, list| {
+                    if views.bytes <= target || key == name {
+                        return true;
+                    }
+                    list.retain(|v| {
+                        let keep = views.bytes <= target || (pass && now < v.until);
+                        if !keep {
+                            views.bytes -= v.weight(key);
+                        }
+                        keep
+                    });
+                    !list.is_empty()
+                });
+            }
+        }
     }
 
     /// How many views are kept.
@@ -143,6 +198,7 @@ impl<S> ViewCache<S> {
         self.views
             .read()
             .expect("view lock")
+            .by_name
             .values()
             .map(Vec::len)
             .sum()
@@ -164,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_view_is_used_only_while_everything_it_came_from_is_the_same() {
-        let cache = ViewCache::<String>::default();
+        let cache = ViewCache::<String>::new(1 << 20);
         let doc = Arc::new("page".to_owned());
         let now = ts("2026-06-10T12:00:00Z");
         let inputs = Inputs::default();
@@ -229,7 +285,7 @@ mod tests {
 
     #[test]
     fn hosts_do_not_grow_the_cache_without_bound() {
-        let cache = ViewCache::<String>::default();
+        let cache = ViewCache::<String>::new(1 << 20);
         let doc = Arc::new(String::new());
         let validity = Validity::new(Inputs::default(), Timestamp::now(), Duration::from_secs(60));
         for i in 0..100 {
@@ -243,5 +299,43 @@ mod tests {
             );
         }
         assert_eq!(cache.len(), VARIANTS);
+    }
+
+    #[test]
+    fn the_memory_budget_holds() {
+        let cache = ViewCache::<String>::new(100_000);
+        let doc = Arc::new(String::new());
+        let validity = Validity::new(Inputs::default(), Timestamp::now(), Duration::from_secs(60));
+        for i in 0..1_000 {
+            cache.put(
+                &format!("p{i}"),
+                &doc,
+                "json",
+                "http://g",
+                validity,
+                Bytes::from(vec![b'x'; 744]),
+            );
+            let bytes = cache.views.read().unwrap().bytes;
+            assert!(bytes <= 100_000, "{bytes}");
+        }
+        // The newest view is always kept; older ones made room for it.
+        let now = Timestamp::now();
+        let kept = cache.get("p999", &doc, "json", "http://g", Inputs::default(), now);
+        assert!(kept.is_some());
+        assert!(cache.len() < 100 && cache.len() > 50, "{}", cache.len());
+        // A view larger than the whole budget is not kept.
+        cache.put(
+            "big",
+            &doc,
+            "json",
+            "http://g",
+            validity,
+            Bytes::from(vec![0; 200_000]),
+        );
+        assert!(
+            cache
+                .get("big", &doc, "json", "http://g", Inputs::default(), now)
+                .is_none()
+        );
     }
 }

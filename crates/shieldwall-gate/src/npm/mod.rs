@@ -58,7 +58,6 @@ pub fn routes() -> Router<Arc<Gate>> {
 type Parsed = (Arc<CachedDoc>, Arc<Value>);
 
 /// Parsed packuments and what is known about tarballs.
-#[derive(Default)]
 pub struct NpmState {
     parsed: RwLock<HashMap<String, Parsed>>,
     /// The install-time code found in a tarball, by sha256 (`None`: none).
@@ -67,6 +66,18 @@ pub struct NpmState {
     files: RwLock<HashMap<String, String>>,
     /// Rendered packuments.
     views: ViewCache<Value>,
+}
+
+impl NpmState {
+    /// Empty, keeping up to `view_budget` bytes of rendered packuments.
+    pub fn new(view_budget: usize) -> Self {
+        Self {
+            parsed: RwLock::default(),
+            scripts: RwLock::default(),
+            files: RwLock::default(),
+            views: ViewCache::new(view_budget),
+        }
+    }
 }
 
 /// True for names npm could publish (and nothing that walks paths).
