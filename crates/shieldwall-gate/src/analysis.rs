@@ -119,6 +119,8 @@ pub struct Job {
 #[derive(Default)]
 pub struct Analyzer {
     done: RwLock<HashMap<String, Arc<Judgement>>>,
+    /// Judgements recorded so far (cached views depend on them).
+    generation: std::sync::atomic::AtomicU64,
     running: Mutex<HashMap<String, watch::Receiver<Option<Arc<Judgement>>>>>,
 }
 
@@ -132,6 +134,11 @@ pub enum Outcome {
 }
 
 impl Analyzer {
+    /// How many judgements were recorded: grows with every new one.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The judgement kept for `key`, if any.
     pub fn known(&self, key: &str) -> Option<Arc<Judgement>> {
         self.done.read().expect("judgement lock").get(key).cloned()
@@ -161,6 +168,8 @@ impl Analyzer {
                             .write()
                             .expect("judgement lock")
                             .insert(key.clone(), judgement.clone());
+                        this.generation
+                            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                         this.running.lock().expect("analysis lock").remove(&key);
                         let _ = sender.send(Some(judgement));
                     });

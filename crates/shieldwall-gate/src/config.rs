@@ -62,6 +62,21 @@ pub struct GateConfig {
     /// The install record.
     #[serde(default)]
     pub record: RecordConfig,
+    /// Serve HTTPS with this certificate and key (without it, plain HTTP,
+    /// for a TLS reverse proxy in front or a trusted network).
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+}
+
+/// The certificate and key the gateway serves HTTPS with. Relative paths
+/// are read from the configuration file's directory.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The certificate chain (PEM), the server's certificate first.
+    pub cert: PathBuf,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
 }
 
 fn default_listen() -> String {
@@ -90,6 +105,9 @@ pub struct CacheConfig {
     pub max_metadata_bytes: u64,
     /// The largest artifact accepted from an upstream, in bytes.
     pub max_artifact_bytes: u64,
+    /// Memory for rendered index pages and packuments kept between
+    /// requests, in bytes (half for each ecosystem; 0 turns it off).
+    pub max_view_bytes: u64,
 }
 
 impl Default for CacheConfig {
@@ -99,6 +117,7 @@ impl Default for CacheConfig {
             upstream_timeout: "30s".to_owned(),
             max_metadata_bytes: 64 << 20,
             max_artifact_bytes: 2 << 30,
+            max_view_bytes: 16 << 20,
         }
     }
 }
@@ -177,10 +196,14 @@ impl GateConfig {
 
     /// Parses and checks configuration text; `path` names it in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Self, GateError> {
-        let config: Self = toml::from_str(text).map_err(|e| GateError::Config {
+        let mut config: Self = toml::from_str(text).map_err(|e| GateError::Config {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
+        if let (Some(tls), Some(dir)) = (&mut config.tls, path.parent()) {
+            tls.cert = dir.join(&tls.cert);
+            tls.key = dir.join(&tls.key);
+        }
         config.check(path)?;
         Ok(config)
     }
@@ -222,6 +245,13 @@ impl GateConfig {
             .compile()
             .map_err(|e| bad(format!("`policy`: {e}")))?;
         Ok(())
+    }
+
+    /// The scheme clients reach the gateway with when no `public_url` says
+    /// otherwise: `https` when it serves TLS itself.
+    pub fn default_base_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.listen)
     }
 
     /// The metadata time-to-live.
@@ -313,5 +343,23 @@ min_age = "48h"
         .unwrap_err()
         .to_string();
         assert!(err.contains("min_age"), "{err}");
+    }
+
+    #[test]
+    fn tls_paths_are_read_from_the_configuration_directory() {
+        let text =
+            "state_dir = \"/x\"\n[tls]\ncert = \"certs/gate.pem\"\nkey = \"/etc/gate/key.pem\"\n";
+        let config = GateConfig::parse(Path::new("/srv/gate/gate.toml"), text).unwrap();
+        let tls = config.tls.as_ref().unwrap();
+        assert_eq!(tls.cert, Path::new("/srv/gate/certs/gate.pem"));
+        assert_eq!(tls.key, Path::new("/etc/gate/key.pem"));
+        assert_eq!(config.default_base_url(), "https://127.0.0.1:8080");
+        let err = GateConfig::parse(
+            Path::new("g.toml"),
+            "state_dir = \"/x\"\n[tls]\ncert = \"c.pem\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("key"), "{err}");
     }
 }

@@ -40,6 +40,14 @@ pub enum GateError {
     /// The advisory database could not be opened.
     #[error(transparent)]
     Advisory(#[from] shieldwall_advisory::AdvisoryError),
+    /// The TLS certificate or key named in the configuration cannot be used.
+    #[error("TLS file `{path}`: {message}")]
+    Tls {
+        /// The certificate or key file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on `{address}`: {source}")]
     Listen {

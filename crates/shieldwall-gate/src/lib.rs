@@ -13,6 +13,8 @@
 //! - [`record`]: one row per decision and download, overrides, approved
 //!   hashes (SQLite).
 //! - [`server`]: routes, admin API, health, metrics, reloading, shutdown.
+//! - [`views`]: rendered filtered views, kept while their inputs hold.
+//! - [`tls`]: serving HTTPS from a configured certificate and key.
 
 pub mod analysis;
 pub mod blobs;
@@ -28,7 +30,9 @@ pub mod pypi;
 pub mod record;
 pub mod server;
 pub mod state;
+pub mod tls;
 pub mod upstream;
+pub mod views;
 pub mod web;
 
 pub use config::GateConfig;

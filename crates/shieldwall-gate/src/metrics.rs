@@ -15,6 +15,8 @@ pub struct Metrics {
     artifacts_from_cache: AtomicU64,
     artifacts_from_upstream: AtomicU64,
     stale_metadata: AtomicU64,
+    views_reused: AtomicU64,
+    views_rendered: AtomicU64,
 }
 
 /// Which part of the gateway a request went to.
@@ -70,6 +72,17 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a metadata view served from the view cache (`true`) or
+    /// decided and rendered for the request.
+    pub fn count_view(&self, reused: bool) {
+        let counter = if reused {
+            &self.views_reused
+        } else {
+            &self.views_rendered
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts metadata served stale.
     pub fn count_stale(&self) {
         self.stale_metadata.fetch_add(1, Ordering::Relaxed);
@@ -121,6 +134,16 @@ impl Metrics {
                 "stale_metadata_total",
                 "Metadata served from the cache while the upstream was down.",
                 &self.stale_metadata,
+            ),
+            (
+                "views_reused_total",
+                "Index pages and packuments served from the rendered-view cache (no new decisions).",
+                &self.views_reused,
+            ),
+            (
+                "views_rendered_total",
+                "Index pages and packuments decided on and rendered for the request.",
+                &self.views_rendered,
             ),
         ] {
             let _ = writeln!(

@@ -1,16 +1,21 @@
 //! The record: one SQLite file (WAL) in the state directory with one row
 //! per decision and per download, the hashes already served, and the
-//! overrides. Rows are written by one background thread in batches, so a
-//! request never waits for the disk.
+//! overrides. Rows are written by one background thread in batches (one
+//! transaction each), so a request never waits for the disk. The queue to
+//! that thread is bounded; a request that finds it full waits for room
+//! asynchronously (never holding a runtime worker) for a short time, and
+//! then drops its row, which is counted in `/metrics` and logged.
 //!
 //! The SQL is plain and portable; a Postgres backend for several gateway
 //! replicas would implement the same operations.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
+use std::time::Instant;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -80,9 +85,11 @@ pub struct Query {
 #[derive(Clone)]
 pub struct Record {
     path: PathBuf,
-    writer: mpsc::SyncSender<Msg>,
+    writer: tokio::sync::mpsc::Sender<Msg>,
+    dropped: Arc<AtomicU64>,
     sync: Arc<Mutex<Connection>>,
     approved: Arc<RwLock<HashSet<(String, String)>>>,
+    approvals: Arc<AtomicU64>,
 }
 
 const SCHEMA: &str = "
@@ -133,6 +140,11 @@ CREATE TABLE IF NOT EXISTS overrides (
 impl Record {
     /// Opens (or creates) the record at `path`.
     pub fn open(path: &Path) -> Result<Self, GateError> {
+        Self::open_with_queue(path, QUEUE_EVENTS)
+    }
+
+    /// Opens the record with a queue of `queue` rows.
+    fn open_with_queue(path: &Path, queue: usize) -> Result<Self, GateError> {
         let err = |source| GateError::Record {
             path: path.to_owned(),
             source,
@@ -155,9 +167,19 @@ impl Record {
                 .map_err(err)?
         };
         let writer_conn = connect(path).map_err(err)?;
+        // Rows go to the end of the table, but each lands somewhere in the
+        // (ecosystem, name, version) index: keep those pages in memory (8 MiB), and
+        // let the WAL grow to 64 MiB before it is copied back (a checkpoint
+        // syncs the file; at the default 4 MiB a busy gateway would
+        // checkpoint on nearly every commit).
+        writer_conn
+            .pragma_update(None, "cache_size", -8_192)
+            .and_then(|()| writer_conn.pragma_update(None, "wal_autocheckpoint", 16_384))
+            .map_err(err)?;
         // Bounded: when requests come faster than SQLite takes rows, a
-        // request waits for room instead of the queue growing without end.
-        let (writer, rx) = mpsc::sync_channel(QUEUE_EVENTS);
+        // request waits (briefly) for room instead of the queue growing
+        // without end.
+        let (writer, rx) = tokio::sync::mpsc::channel(queue);
         std::thread::Builder::new()
             .name("gate-record".to_owned())
             .spawn(move || write_loop(writer_conn, rx))
@@ -170,6 +192,8 @@ impl Record {
             writer,
             sync: Arc::new(Mutex::new(conn)),
             approved: Arc::new(RwLock::new(approved)),
+            approvals: Arc::new(AtomicU64::new(0)),
+            dropped: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -178,11 +202,46 @@ impl Record {
         &self.path
     }
 
-    /// Queues `event` for writing (waits while the queue is full).
-    pub fn log(&self, event: Event) {
-        // The writer lives as long as the process; a send error means it
-        // died, and the next open reports why.
-        let _ = self.writer.send(Msg::Event(Box::new(event)));
+    /// Queues `event` for writing. When the queue is full, waits for room
+    /// without blocking the thread, for [`QUEUE_WAIT`] at most; then the
+    /// row is dropped and counted.
+    pub async fn log(&self, event: Event) {
+        use tokio::sync::mpsc::error::{SendTimeoutError, TrySendError};
+        let msg = match self.writer.try_send(Msg::Event(Box::new(event))) {
+            Ok(()) => return,
+            Err(TrySendError::Full(msg)) => msg,
+            // The writer lives as long as the process; a closed queue
+            // means it died, and the next open reports why.
+            Err(TrySendError::Closed(_)) => return self.count_dropped(),
+        };
+        match self.writer.send_timeout(msg, QUEUE_WAIT).await {
+            Ok(()) => {}
+            Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Closed(_)) => {
+                self.count_dropped();
+            }
+        }
+    }
+
+    fn count_dropped(&self) {
+        let before = self.dropped.fetch_add(1, Ordering::Relaxed);
+        // The first drop, then one line per 10,000 drops.
+        if before.is_multiple_of(10_000) {
+            tracing::error!(
+                dropped = before + 1,
+                queue = self.writer.max_capacity(),
+                "the install record cannot keep up: rows are being dropped"
+            );
+        }
+    }
+
+    /// Rows dropped because the writer could not keep up.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Rows waiting for the writer.
+    pub fn queued(&self) -> usize {
+        self.writer.max_capacity() - self.writer.capacity()
     }
 
     /// True when this file was served before.
@@ -193,9 +252,24 @@ impl Record {
             .contains(&(ecosystem.to_owned(), sha256.to_ascii_lowercase()))
     }
 
+    /// Changes to the set of served hashes so far: grows with each one.
+    pub fn approvals_generation(&self) -> u64 {
+        self.approvals.load(Ordering::SeqCst)
+    }
+
     /// Remembers that this file was served.
     pub fn approve(&self, ecosystem: &str, sha256: &str, name: &str, version: Option<&str>) {
         let key = (ecosystem.to_owned(), sha256.to_ascii_lowercase());
+        // Nearly always known already: a shared lock, not an exclusive one,
+        // for every download.
+        if self
+            .approved
+            .read()
+            .expect("approved set lock")
+            .contains(&key)
+        {
+            return;
+        }
         if !self
             .approved
             .write()
@@ -204,6 +278,7 @@ impl Record {
         {
             return;
         }
+        self.approvals.fetch_add(1, Ordering::SeqCst);
         let conn = self.sync.lock().expect("record lock");
         let _ = conn.execute(
             "INSERT OR IGNORE INTO approved (ecosystem, sha256, name, version, first_served) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -218,6 +293,7 @@ impl Record {
             .write()
             .expect("approved set lock")
             .remove(&key);
+        self.approvals.fetch_add(1, Ordering::SeqCst);
         let conn = self.sync.lock().expect("record lock");
         let _ = conn.execute(
             "DELETE FROM approved WHERE ecosystem = ?1 AND sha256 = ?2",
@@ -299,12 +375,24 @@ impl Record {
         query_file(&self.path, query)
     }
 
-    /// Waits (briefly) until every queued row is written.
+    /// Waits (five seconds at most) until every queued row is written.
     pub fn flush(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
         let (tx, rx) = mpsc::channel();
-        if self.writer.send(Msg::Flush(tx)).is_ok() {
-            let _ = rx.recv_timeout(Duration::from_secs(5));
+        let mut msg = Msg::Flush(tx);
+        loop {
+            match self.writer.try_send(msg) {
+                Ok(()) => break,
+                Err(tokio::sync::mpsc::error::TrySendError::Full(back))
+                    if Instant::now() < deadline =>
+                {
+                    msg = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => return,
+            }
         }
+        let _ = rx.recv_timeout(deadline.saturating_duration_since(Instant::now()));
     }
 
     /// Deletes rows older than `retention`; returns how many.
@@ -349,13 +437,18 @@ fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
 /// Events waiting for the writer at most (about 20 MB of rows).
 const QUEUE_EVENTS: usize = 32_768;
 
+/// How long a request waits for room in a full queue before its row is
+/// dropped.
+pub const QUEUE_WAIT: Duration = Duration::from_millis(100);
+
 /// Rows written in one transaction at most.
 const BATCH_EVENTS: usize = 4_096;
 
-fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Msg>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = Vec::new();
-        let mut waiters = Vec::new();
+fn write_loop(mut conn: Connection, mut rx: tokio::sync::mpsc::Receiver<Msg>) {
+    // One buffer for every batch: no reallocation churn under load.
+    let mut batch = Vec::with_capacity(BATCH_EVENTS);
+    let mut waiters = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
         while let Some(msg) = next {
             match msg {
@@ -368,10 +461,13 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Msg>) {
                 None
             };
         }
-        if !batch.is_empty() {
-            let _ = write_batch(&mut conn, &batch);
+        if !batch.is_empty()
+            && let Err(error) = write_batch(&mut conn, &batch)
+        {
+            tracing::error!(rows = batch.len(), %error, "cannot write to the install record");
         }
-        for waiter in waiters {
+        batch.clear();
+        for waiter in waiters.drain(..) {
             let _ = waiter.send(());
         }
     }
@@ -482,13 +578,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rows_are_written_and_found_by_package_and_client() {
+    #[tokio::test]
+    async fn rows_are_written_and_found_by_package_and_client() {
         let dir = tempfile::tempdir().unwrap();
         let record = Record::open(&dir.path().join("record.db")).unwrap();
-        record.log(event("demo", "1.0", "10.0.0.1"));
-        record.log(event("demo", "2.0", "10.0.0.2"));
-        record.log(event("other", "1.0", "10.0.0.1"));
+        record.log(event("demo", "1.0", "10.0.0.1")).await;
+        record.log(event("demo", "2.0", "10.0.0.2")).await;
+        record.log(event("other", "1.0", "10.0.0.1")).await;
         let q = Query {
             name: Some("demo".to_owned()),
             ..Query::default()
@@ -526,5 +622,54 @@ mod tests {
         assert!(record.overrides().unwrap()[0].revoked_at.is_some());
         record.unapprove("pypi", &hash);
         assert!(!record.is_approved("pypi", &hash));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_full_queue_never_blocks_the_runtime_and_drops_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("record.db");
+        let record = Record::open_with_queue(&path, 4).unwrap();
+        // Another connection holds the write lock: the writer stalls.
+        let blocker = connect(&path).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        // One thread runs everything here: if `log` blocked it, the
+        // ticker could not tick.
+        let ticks = Arc::new(AtomicU64::new(0));
+        let ticker = {
+            let ticks = ticks.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        let mut logged = 0;
+        while record.dropped() == 0 {
+            let started = Instant::now();
+            record.log(event("demo", "1.0", "10.0.0.1")).await;
+            assert!(
+                started.elapsed() < QUEUE_WAIT + Duration::from_secs(1),
+                "a row waited {:?}",
+                started.elapsed()
+            );
+            logged += 1;
+            assert!(logged < 100, "the queue never filled");
+        }
+        assert!(
+            ticks.load(Ordering::Relaxed) >= 3,
+            "the runtime thread was blocked while a row waited for room"
+        );
+        assert_eq!(record.dropped(), 1);
+        // The writer catches up once the lock is gone; accepted rows are all
+        // written, the dropped one is not.
+        blocker.execute_batch("ROLLBACK").unwrap();
+        drop(blocker);
+        ticker.abort();
+        let written = tokio::task::spawn_blocking(move || record.query(&Query::default()))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(written.len(), logged - 1);
     }
 }

@@ -45,8 +45,9 @@ pub fn router(gate: Arc<Gate>) -> Router {
 }
 
 /// Serves `gate` on `listener` until `shutdown` completes, then lets
-/// requests in flight finish. Reloads the policy and the advisory
-/// database when they change, and prunes the record daily.
+/// requests in flight finish: HTTPS when the configuration has `[tls]`,
+/// plain HTTP otherwise. Reloads the policy and the advisory database when
+/// they change, and prunes the record daily.
 pub async fn serve(
     gate: Arc<Gate>,
     listener: tokio::net::TcpListener,
@@ -56,21 +57,52 @@ pub async fn serve(
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    let background = tokio::spawn(maintain(gate.clone()));
-    let app = router(gate).into_make_service_with_connect_info::<SocketAddr>();
-    // Without TCP_NODELAY a response written in two parts (headers, then a
-    // streamed body) waits for the client's delayed ACK: about 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
+    let tls = match &gate.config.tls {
+        Some(tls) => Some(crate::tls::server_config(tls)?),
+        None => None,
+    };
+    let background = Background(tokio::spawn(maintain(gate.clone())));
+    let app = router(gate);
+    let result = match tls {
+        Some(config) => {
+            let listener = crate::tls::TlsListener::new(listener, config).map_err(|source| {
+                GateError::Listen {
+                    address: address.clone(),
+                    source,
+                }
+            })?;
+            let app = app.into_make_service_with_connect_info::<crate::tls::Peer>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
         }
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| GateError::Listen { address, source });
-    background.abort();
+        None => {
+            // Without TCP_NODELAY a response written in two parts (headers,
+            // then a streamed body) waits for the client's delayed ACK:
+            // about 40 ms.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(error) = tcp.set_nodelay(true) {
+                    tracing::debug!(%error, "cannot set TCP_NODELAY");
+                }
+            });
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
+    .map_err(|source| GateError::Listen { address, source });
+    drop(background);
     result
+}
+
+/// The reload and prune task, stopped when serving ends (however it ends).
+struct Background(tokio::task::JoinHandle<()>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn maintain(gate: Arc<Gate>) {
@@ -108,11 +140,18 @@ async fn healthz() -> &'static str {
 }
 
 async fn metrics(State(gate): State<Arc<Gate>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        gate.metrics.render(),
-    )
-        .into_response()
+    let mut text = gate.metrics.render();
+    text.push_str(&format!(
+        "# HELP shieldwall_gate_record_dropped_total Record rows dropped because the writer could not keep up.\n\
+         # TYPE shieldwall_gate_record_dropped_total counter\n\
+         shieldwall_gate_record_dropped_total {}\n\
+         # HELP shieldwall_gate_record_queued Record rows waiting to be written.\n\
+         # TYPE shieldwall_gate_record_queued gauge\n\
+         shieldwall_gate_record_queued {}\n",
+        gate.record.dropped(),
+        gate.record.queued(),
+    ));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// Checks the admin token; `Err` is the response to send.

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -22,8 +23,10 @@ use crate::npm::NpmState;
 use crate::overrides::{Override, ecosystem_key};
 use crate::policy::Policy;
 use crate::pypi::ParsedPages;
+use crate::pypi::page::ProjectPage;
 use crate::record::Record;
 use crate::upstream::Upstream;
+use crate::views::{self, ViewCache};
 
 /// The gateway.
 pub struct Gate {
@@ -36,6 +39,10 @@ pub struct Gate {
     advisory_mtime: RwLock<Option<SystemTime>>,
     advisories: RwLock<Arc<AdvisoryDb>>,
     overrides: RwLock<Arc<Vec<Override>>>,
+    /// Reloads of the policy, the advisory database and the overrides.
+    policy_generation: AtomicU64,
+    advisory_generation: AtomicU64,
+    override_generation: AtomicU64,
     /// The HTTP client for upstreams.
     pub upstream: Upstream,
     /// The artifact cache.
@@ -48,6 +55,8 @@ pub struct Gate {
     pub pypi_files: RwLock<HashMap<String, String>>,
     /// Parsed Python project pages.
     pub pypi_pages: ParsedPages,
+    /// Rendered Python index pages.
+    pub pypi_views: ViewCache<ProjectPage>,
     /// Parsed packuments and tarball facts.
     pub npm: NpmState,
     /// Counters for `/metrics`.
@@ -104,6 +113,7 @@ impl Gate {
             path: record.path().to_owned(),
             source,
         })?;
+        let view_budget = usize::try_from(config.cache.max_view_bytes / 2).unwrap_or(usize::MAX);
         let gate = Arc::new(Self {
             upstream: Upstream::new(config.upstream_timeout()),
             blobs: BlobStore::new(state.join("blobs")),
@@ -115,10 +125,14 @@ impl Gate {
             advisory_dir,
             advisories: RwLock::new(Arc::new(advisories)),
             overrides: RwLock::new(Arc::new(overrides)),
+            policy_generation: AtomicU64::new(0),
+            advisory_generation: AtomicU64::new(0),
+            override_generation: AtomicU64::new(0),
             record,
             pypi_files: RwLock::new(HashMap::new()),
             pypi_pages: ParsedPages::default(),
-            npm: NpmState::default(),
+            pypi_views: ViewCache::new(view_budget),
+            npm: NpmState::new(view_budget),
             metrics: Metrics::default(),
             analyzer: Arc::new(Analyzer::default()),
             admin_token,
@@ -147,7 +161,33 @@ impl Gate {
     pub fn reload_overrides(&self) {
         if let Ok(list) = self.record.overrides() {
             *self.overrides.write().expect("override lock") = Arc::new(list);
+            // After the new list is in place: a view stamped with the new
+            // generation was made from the new list.
+            self.override_generation.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// The generation of every decision input but the time. Read it
+    /// before deciding: a change while a view is made then makes that
+    /// view old at once.
+    pub fn inputs(&self) -> views::Inputs {
+        views::Inputs {
+            policy: self.policy_generation.load(Ordering::SeqCst),
+            advisories: self.advisory_generation.load(Ordering::SeqCst),
+            overrides: self.override_generation.load(Ordering::SeqCst),
+            approvals: self.record.approvals_generation(),
+            judgements: self.analyzer.generation(),
+        }
+    }
+
+    /// The earliest time an active override expires (a decision that
+    /// relies on it changes then).
+    pub fn next_override_expiry(&self, now: Timestamp) -> Option<Timestamp> {
+        self.overrides()
+            .iter()
+            .filter(|o| o.is_active(now))
+            .map(|o| o.expires_at)
+            .min()
     }
 
     /// Decides on one version or file now.
@@ -256,6 +296,7 @@ impl Gate {
                         .map(|policy| {
                             let revision = policy.revision.clone();
                             *self.policy.write().expect("policy lock") = Arc::new(policy);
+                            self.policy_generation.fetch_add(1, Ordering::SeqCst);
                             format!("policy reloaded: revision {revision}")
                         }),
                 );
@@ -269,6 +310,7 @@ impl Gate {
                 out.push(AdvisoryDb::open(dir).map_err(|e| e.to_string()).map(|db| {
                     let n = db.len();
                     *self.advisories.write().expect("advisory lock") = Arc::new(db);
+                    self.advisory_generation.fetch_add(1, Ordering::SeqCst);
                     format!("advisories reloaded: {n} advisories")
                 }));
                 drop(seen);

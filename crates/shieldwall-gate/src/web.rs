@@ -75,7 +75,14 @@ impl FromRequestParts<Arc<Gate>> for Client {
         let address = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| c.0)
+            .or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<crate::tls::Peer>>()
+                    .map(|c| c.0.0)
+            })
+            .map(|a| a.ip().to_string())
             .unwrap_or_default();
         let text = |name: &str| {
             headers
@@ -88,7 +95,8 @@ impl FromRequestParts<Arc<Gate>> for Client {
             user_agent.push_str(&format!(" npm-command/{command}"));
         }
         let configured = gate.config.public_url.clone();
-        let base_url = configured.unwrap_or_else(|| base_from_headers(headers));
+        let base_url =
+            configured.unwrap_or_else(|| base_from_headers(headers, gate.config.tls.is_some()));
         Ok(Self {
             address,
             user_agent,
@@ -99,7 +107,10 @@ impl FromRequestParts<Arc<Gate>> for Client {
     }
 }
 
-fn base_from_headers(headers: &HeaderMap) -> String {
+/// The gateway's address as the client used it: its `Host`, and `https`
+/// when the gateway serves TLS itself (else what a proxy's
+/// `X-Forwarded-Proto` says).
+fn base_from_headers(headers: &HeaderMap, tls: bool) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -108,11 +119,15 @@ fn base_from_headers(headers: &HeaderMap) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
         })
         .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
+    let proto = if tls {
+        "https"
+    } else {
+        headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .filter(|p| *p == "https" || *p == "http")
+            .unwrap_or("http")
+    };
     format!("{proto}://{host}")
 }
 

@@ -20,6 +20,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde_json::Value;
 use shieldwall_core::Ecosystem;
@@ -30,6 +31,7 @@ use crate::metacache::{CachedDoc, FetchError};
 use crate::metrics::Route;
 use crate::policy::ScriptPolicy;
 use crate::state::Gate;
+use crate::views::{Validity, ViewCache};
 use crate::web::{self, Client, REQUEST_ID, STALE};
 
 use packument::{ABBREVIATED, VersionFacts};
@@ -56,13 +58,26 @@ pub fn routes() -> Router<Arc<Gate>> {
 type Parsed = (Arc<CachedDoc>, Arc<Value>);
 
 /// Parsed packuments and what is known about tarballs.
-#[derive(Default)]
 pub struct NpmState {
     parsed: RwLock<HashMap<String, Parsed>>,
     /// The install-time code found in a tarball, by sha256 (`None`: none).
     scripts: RwLock<HashMap<String, Option<String>>>,
     /// The sha256 of a tarball, by its integrity string.
     files: RwLock<HashMap<String, String>>,
+    /// Rendered packuments.
+    views: ViewCache<Value>,
+}
+
+impl NpmState {
+    /// Empty, keeping up to `view_budget` bytes of rendered packuments.
+    pub fn new(view_budget: usize) -> Self {
+        Self {
+            parsed: RwLock::default(),
+            scripts: RwLock::default(),
+            files: RwLock::default(),
+            views: ViewCache::new(view_budget),
+        }
+    }
 }
 
 /// True for names npm could publish (and nothing that walks paths).
@@ -147,7 +162,8 @@ async fn serve_version(gate: &Gate, name: &str, wanted: &str, client: &Client) -
             return web::error(StatusCode::BAD_GATEWAY, message, client);
         }
     };
-    let view = visible_view(gate, &doc, client);
+    let mut validity = Validity::new(gate.inputs(), Timestamp::now(), Default::default());
+    let view = visible_view(gate, &doc, client, &mut validity);
     let version = view["dist-tags"]
         .get(wanted)
         .and_then(Value::as_str)
@@ -191,16 +207,57 @@ async fn serve_packument(
         }
     };
     let (doc, stale) = doc;
-    let view = visible_view(gate, &doc, client);
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if wants_abbreviated(accept) {
-        json_response(&packument::abbreviated(&view), ABBREVIATED, client, stale)
+    let content_type = if wants_abbreviated(accept) {
+        ABBREVIATED
     } else {
-        json_response(&view, "application/json", client, stale)
+        "application/json"
+    };
+    let body = rendered_view(gate, name, &doc, content_type, client);
+    bytes_response(body, content_type, client, stale)
+}
+
+/// The packument as this client sees it, rendered in `content_type`
+/// (full or abbreviated): kept from an earlier request while nothing it
+/// depends on changed (see [`crate::views`]).
+fn rendered_view(
+    gate: &Gate,
+    name: &str,
+    doc: &Arc<Value>,
+    content_type: &'static str,
+    client: &Client,
+) -> Bytes {
+    let now = Timestamp::now();
+    let inputs = gate.inputs();
+    let views = &gate.npm.views;
+    if let Some(body) = views.get(name, doc, content_type, &client.base_url, inputs, now) {
+        gate.metrics.count_view(true);
+        return body;
     }
+    gate.metrics.count_view(false);
+    let mut validity = Validity::new(inputs, now, gate.config.metadata_ttl());
+    if let Some(at) = gate.next_override_expiry(now) {
+        validity.end_by(at);
+    }
+    let view = visible_view(gate, doc, client, &mut validity);
+    let body = if content_type == ABBREVIATED {
+        serde_json::to_vec(&packument::abbreviated(&view))
+    } else {
+        serde_json::to_vec(&view)
+    };
+    let body = Bytes::from(body.expect("JSON serializes"));
+    views.put(
+        name,
+        doc,
+        content_type,
+        &client.base_url,
+        validity,
+        body.clone(),
+    );
+    body
 }
 
 /// True when the client prefers the abbreviated form (npm and pnpm send
@@ -230,6 +287,15 @@ fn json_response(
     stale: bool,
 ) -> Response {
     let body = serde_json::to_vec(value).expect("JSON serializes");
+    bytes_response(body.into(), content_type, client, stale)
+}
+
+fn bytes_response(
+    body: Bytes,
+    content_type: &'static str,
+    client: &Client,
+    stale: bool,
+) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -344,17 +410,24 @@ fn decide_version(gate: &Gate, name: &str, facts: &VersionFacts) -> (Decision, S
     (decision, policy.revision.clone())
 }
 
-fn visible_view(gate: &Gate, doc: &Value, client: &Client) -> Value {
+/// The packument without the versions the policy does not serve, with
+/// URLs pointing at the gateway. Ends `validity` when a held version
+/// becomes available.
+fn visible_view(gate: &Gate, doc: &Value, client: &Client, validity: &mut Validity) -> Value {
     let name = doc
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    let served: std::collections::HashSet<String> = packument::versions(doc)
-        .iter()
-        .filter(|f| decide_version(gate, &name, f).0.action.is_served())
-        .map(|f| f.version.clone())
-        .collect();
+    let mut served = std::collections::HashSet::new();
+    for facts in packument::versions(doc) {
+        let decision = decide_version(gate, &name, &facts).0;
+        if decision.action.is_served() {
+            served.insert(facts.version);
+        } else if let Some(at) = decision.available_at {
+            validity.end_by(at);
+        }
+    }
     packument::filtered(doc, &client.base_url, |v| served.contains(v))
 }
 
@@ -406,7 +479,7 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
     };
     if !decision.action.is_served() {
         tracing::info!(package = %name, %version, rule = %decision.rule, request = %client.request_id, "refused");
-        gate.record.log(event("refused", &decision, None));
+        gate.record.log(event("refused", &decision, None)).await;
         return web::refusal(&decision, "npm", name, version, client, true);
     }
     let Some(upstream_url) = manifest["dist"]["tarball"].as_str() else {
@@ -426,7 +499,7 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
                     .to_owned(),
                 available_at: None,
             };
-            gate.record.log(event("refused", &refused, None));
+            gate.record.log(event("refused", &refused, None)).await;
             return web::refusal(&refused, "npm", name, version, client, true);
         }
     };
@@ -463,7 +536,7 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
                     ),
                     available_at: None,
                 };
-                gate.record.log(event("refused", &refused, None));
+                gate.record.log(event("refused", &refused, None)).await;
                 return web::error(StatusCode::BAD_GATEWAY, refused.reason, client);
             }
             Err(error) => {
@@ -479,7 +552,9 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
     };
     // The tarball's own word on install-time code.
     if let Some(refused) = script_check(gate, name, version, &sha256, &decision).await {
-        gate.record.log(event("refused", &refused, Some(&sha256)));
+        gate.record
+            .log(event("refused", &refused, Some(&sha256)))
+            .await;
         return web::refusal(&refused, "npm", name, version, client, true);
     }
     if let Some(stopped) = gate
@@ -493,12 +568,16 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
         .await
     {
         tracing::info!(package = %name, %version, rule = %stopped.rule, request = %client.request_id, "refused after analysis");
-        gate.record.log(event("refused", &stopped, Some(&sha256)));
+        gate.record
+            .log(event("refused", &stopped, Some(&sha256)))
+            .await;
         return web::refusal(&stopped, "npm", name, version, client, true);
     }
     gate.metrics.count_artifact(cached);
     gate.record.approve("npm", &key, name, Some(version));
-    gate.record.log(event("download", &decision, Some(&sha256)));
+    gate.record
+        .log(event("download", &decision, Some(&sha256)))
+        .await;
     web::serve_blob(gate, &sha256, client).await
 }
 

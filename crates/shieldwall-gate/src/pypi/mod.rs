@@ -19,6 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,6 +31,7 @@ use crate::metacache::{CachedDoc, FetchError};
 use crate::metrics::Route;
 use crate::policy::HideMode;
 use crate::state::Gate;
+use crate::views::Validity;
 use crate::web::{self, Client, REQUEST_ID, STALE};
 
 use page::{FileEntry, HTML_TYPE, JSON_TYPE, ProjectPage, file_version, project_candidates};
@@ -66,6 +68,15 @@ enum Format {
 }
 
 impl Format {
+    /// The key of rendered views in this format.
+    fn key(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Html => "html",
+            Self::TextHtml => "text-html",
+        }
+    }
+
     fn content_type(self) -> &'static str {
         match self {
             Self::Json => JSON_TYPE,
@@ -130,10 +141,10 @@ async fn root(client: Client, headers: HeaderMap, Query(q): Query<FormatQuery>) 
         Format::Json => r#"{"meta":{"api-version":"1.1"},"projects":[]}"#.to_owned(),
         _ => "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.1\"><title>Simple index</title></head><body></body></html>\n".to_owned(),
     };
-    respond(format, body.into_bytes(), &client, false)
+    respond(format, body.into(), &client, false)
 }
 
-fn respond(format: Format, body: Vec<u8>, client: &Client, stale: bool) -> Response {
+fn respond(format: Format, body: Bytes, client: &Client, stale: bool) -> Response {
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -183,12 +194,46 @@ async fn project(
         Ok(loaded) => loaded,
         Err(response) => return response.into_response(&client),
     };
-    let view = filtered_view(&gate, &page, &client);
-    let body = match format {
+    let body = rendered_view(&gate, &page, format, &client);
+    respond(format, body, &client, stale)
+}
+
+/// The page as this client sees it, rendered: kept from an earlier
+/// request while nothing it depends on changed (see [`crate::views`]).
+fn rendered_view(gate: &Gate, page: &Arc<ProjectPage>, format: Format, client: &Client) -> Bytes {
+    let now = Timestamp::now();
+    let inputs = gate.inputs();
+    let views = &gate.pypi_views;
+    if let Some(body) = views.get(
+        &page.name,
+        page,
+        format.key(),
+        &client.base_url,
+        inputs,
+        now,
+    ) {
+        gate.metrics.count_view(true);
+        return body;
+    }
+    gate.metrics.count_view(false);
+    let mut validity = Validity::new(inputs, now, gate.config.metadata_ttl());
+    if let Some(at) = gate.next_override_expiry(now) {
+        validity.end_by(at);
+    }
+    let view = filtered_view(gate, page, client, &mut validity);
+    let body = Bytes::from(match format {
         Format::Json => view.to_json(),
         Format::Html | Format::TextHtml => view.to_html().into_bytes(),
-    };
-    respond(format, body, &client, stale)
+    });
+    views.put(
+        &page.name,
+        page,
+        format.key(),
+        &client.base_url,
+        validity,
+        body.clone(),
+    );
+    body
 }
 
 /// Why a page could not be had, as a response.
@@ -311,8 +356,14 @@ fn decide_file(
 
 /// The page as this client may see it: file URLs pointing at the gateway,
 /// files the policy does not serve marked yanked with the reason (or left
-/// out), files without a sha256 left out (they cannot be checked).
-fn filtered_view(gate: &Gate, page: &ProjectPage, client: &Client) -> ProjectPage {
+/// out), files without a sha256 left out (they cannot be checked). Ends
+/// `validity` when a held file becomes available.
+fn filtered_view(
+    gate: &Gate,
+    page: &ProjectPage,
+    client: &Client,
+    validity: &mut Validity,
+) -> ProjectPage {
     let hide = gate.policy().hide;
     let mut view = ProjectPage {
         meta: page.meta.clone(),
@@ -341,6 +392,9 @@ fn filtered_view(gate: &Gate, page: &ProjectPage, client: &Client) -> ProjectPag
         );
         if !decision.action.is_served() {
             hidden += 1;
+            if let Some(at) = decision.available_at {
+                validity.end_by(at);
+            }
             match hide {
                 HideMode::Remove => {
                     removed_versions.insert(version);
@@ -431,7 +485,7 @@ async fn file(
     event.sha256 = Some(sha256.clone());
     if !decision.action.is_served() {
         tracing::info!(project = %page.name, %version, file = %filename, rule = %decision.rule, request = %client.request_id, "refused");
-        gate.record.log(event);
+        gate.record.log(event).await;
         return web::refusal(&decision, "pypi", &page.name, &version, &client, false);
     }
     let (want, url, limit) = if metadata {
@@ -477,7 +531,7 @@ async fn file(
                 event.version = Some(version.clone());
                 event.file = Some(filename.clone());
                 event.sha256 = Some(sha256.clone());
-                gate.record.log(event);
+                gate.record.log(event).await;
                 return web::error(StatusCode::BAD_GATEWAY, failed.reason, &client);
             }
             Err(error) => {
@@ -507,14 +561,14 @@ async fn file(
         event.version = Some(version.clone());
         event.file = Some(filename.clone());
         event.sha256 = Some(sha256.clone());
-        gate.record.log(event);
+        gate.record.log(event).await;
         return web::refusal(&stopped, "pypi", &page.name, &version, &client, false);
     }
     gate.metrics.count_artifact(cached);
     if !metadata {
         gate.record
             .approve("pypi", &sha256, &page.name, Some(&version));
-        gate.record.log(event);
+        gate.record.log(event).await;
     }
     web::serve_blob(&gate, &want, &client).await
 }

@@ -336,6 +336,11 @@ pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
             .env_remove("UV_INDEX_URL")
             .env_remove("UV_DEFAULT_INDEX")
             .env_remove("UV_EXTRA_INDEX_URL")
+            // A machine-wide CA bundle would replace the one a test passes
+            // (requests prefers these variables to pip's `--cert`).
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("PIP_CERT")
             .output()
             .unwrap_or_else(|e| {
                 panic!("cannot start `{program}` (is it installed? .ci/run installs it): {e}")

@@ -84,6 +84,14 @@ fn serve(config_path: &Path, log_format: LogFormat) -> anyhow::Result<Exit> {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    if let Some(tls) = &config.tls {
+        // Checked before anything starts, as a configuration error.
+        shieldwall_gate::tls::server_config(tls).map_err(|e| {
+            UsageError::new(e.to_string()).with_hint(
+                "`[tls]` names a PEM certificate chain (`cert`) and its private key (`key`)",
+            )
+        })?;
+    }
     let listen = config.listen.clone();
     let gate = Gate::open(config, Some(config_path)).map_err(|e| UsageError::new(e.to_string()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -97,10 +105,15 @@ fn serve(config_path: &Path, log_format: LogFormat) -> anyhow::Result<Exit> {
         let address = listener
             .local_addr()
             .context("reading the listen address")?;
+        let scheme = if gate.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         tracing::info!(
             %address,
             policy_revision = %gate.policy().revision,
-            "shieldwall gate listening: Python index http://{address}/pypi/simple/"
+            "shieldwall gate listening: Python index {scheme}://{address}/pypi/simple/"
         );
         shieldwall_gate::server::serve(gate, listener, shutdown_signal())
             .await
@@ -221,12 +234,29 @@ fn admin(
     let base = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{}", config.listen));
+        .unwrap_or_else(|| config.default_base_url());
     let url = format!("{}{path}", base.trim_end_matches('/'));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let mut builder = ureq::Agent::config_builder().http_status_as_error(false);
+    if let Some(tls) = &config.tls
+        && config.public_url.is_none()
+    {
+        // Straight to the gateway's own HTTPS: trust the certificate it
+        // serves (a self-signed one, or a chain that holds its root).
+        let pem = std::fs::read(&tls.cert)
+            .with_context(|| format!("reading the TLS certificate `{}`", tls.cert.display()))?;
+        let certs = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        builder = builder.tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
+                .build(),
+        );
+    }
+    let agent: ureq::Agent = builder.build().into();
     let auth = format!("Bearer {token}");
     let result = match (method, body) {
         ("POST", Some(body)) => agent
@@ -434,6 +464,13 @@ token_env = "SHIELDWALL_GATE_TOKEN"
 
 [record]
 retention = "90d"
+
+# Serve HTTPS directly with this certificate chain and private key (PEM;
+# relative paths are read from this file's directory). Without [tls] the
+# gateway speaks plain HTTP: put a TLS reverse proxy in front of it.
+# [tls]
+# cert = "/etc/shieldwall/gate.crt"
+# key = "/etc/shieldwall/gate.key"
 "#,
         state_dir = state_dir.display().to_string(),
         pypi = list(&pypi),
@@ -584,7 +621,8 @@ fn client_config(url: Option<String>, config: Option<&Path>) -> anyhow::Result<E
             let config = load(path)?;
             config
                 .public_url
-                .unwrap_or_else(|| format!("http://{}", config.listen))
+                .clone()
+                .unwrap_or_else(|| config.default_base_url())
         }
         (None, None) => {
             return Err(UsageError::new("give the gateway's address")

@@ -283,6 +283,30 @@ fn the_gateway_binary_serves_records_and_takes_overrides() {
 }
 
 #[test]
+fn serve_names_an_unusable_tls_file_and_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("gate.toml");
+    std::fs::write(tmp.path().join("gate.key"), "not a key\n").unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:0\"\nstate_dir = {:?}\n[advisories]\nstore_dir = {:?}\n[tls]\ncert = \"missing.crt\"\nkey = \"gate.key\"\n",
+            tmp.path().join("state"),
+            tmp.path().join("imports"),
+        ),
+    )
+    .unwrap();
+    let out = shieldwall(tmp.path())
+        .args(["gate", "serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("missing.crt"), "{stderr}");
+}
+
+#[test]
 fn init_writes_upstreams_from_the_local_client_configuration() {
     let tmp = tempfile::tempdir().unwrap();
     let out = shieldwall(tmp.path())
@@ -306,6 +330,10 @@ fn init_writes_upstreams_from_the_local_client_configuration() {
         "{text}"
     );
     assert!(text.contains("min_age = \"48h\""));
+    assert!(
+        text.contains("# [tls]\n# cert = ") && text.contains("\n# key = "),
+        "the TLS keys are shown, commented out: {text}"
+    );
     let path = tmp.path().join("g.toml");
     std::fs::write(&path, text.as_bytes()).unwrap();
     let again = shieldwall(tmp.path())
