@@ -2,6 +2,7 @@
 
 pub(crate) mod dropper;
 pub(crate) mod files;
+pub(crate) mod gitrepo;
 pub(crate) mod network;
 pub(crate) mod persistence;
 pub(crate) mod process;
