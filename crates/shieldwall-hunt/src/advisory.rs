@@ -33,17 +33,19 @@ pub struct Unchecked {
 /// connections and marker strings), domains and URLs (marker strings), and
 /// sha256 hashes (files where droppers land). An indicator the catalog
 /// already holds is not repeated. Returns the ones that cannot be checked.
-pub(crate) fn add_iocs<'a>(
-    catalog: &mut Catalog,
-    advisories: impl Iterator<Item = &'a Advisory>,
-) -> Vec<Unchecked> {
+pub(crate) fn add_iocs(catalog: &mut Catalog, db: &AdvisoryDb) -> Vec<Unchecked> {
     let mut seen: HashSet<(PatternKind, String)> = catalog
         .indicators
         .iter()
         .map(|i| (i.kind, i.pattern.clone()))
         .collect();
     let mut unchecked = Vec::new();
-    for adv in advisories.filter(|a| !a.is_withdrawn() && !a.iocs.is_empty()) {
+    // `for_each`, not `iter`: a large imported store is read record by
+    // record and nothing is kept but the indicators
+    db.for_each(|adv| {
+        if adv.is_withdrawn() || adv.iocs.is_empty() {
+            return;
+        }
         let mut add = |kind: PatternKind, pattern: &str| {
             let pattern = pattern.trim();
             if pattern.is_empty() || !seen.insert((kind, pattern.to_owned())) {
@@ -90,7 +92,7 @@ pub(crate) fn add_iocs<'a>(
                 });
             }
         }
-    }
+    });
     unchecked.sort();
     unchecked.dedup();
     unchecked

@@ -100,7 +100,7 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
     }
     let mut catalog = options.catalog.clone();
     let unchecked = match &options.db {
-        Some(db) => advisory::add_iocs(&mut catalog, db.iter()),
+        Some(db) => advisory::add_iocs(&mut catalog, db),
         None => Vec::new(),
     };
     let wants = walk::Wants {
