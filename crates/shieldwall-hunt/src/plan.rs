@@ -69,7 +69,7 @@ pub fn plan(hits: &[Hit], exposure: &[Exposure], pins: &[Pin]) -> Vec<Step> {
     if !workflows.is_empty() {
         steps.push((
             Phase::Rotate,
-            "delete malicious workflows, runners and commits from the repositories; rotate their repository and organization secrets".to_owned(),
+            "delete malicious workflows, runners, branches and commits from the repositories and the exfiltration repositories remotes point at; rotate their repository and organization secrets".to_owned(),
             "stolen tokens push workflows that dump secrets and register runners as backdoors".to_owned(),
             workflows,
         ));

@@ -59,7 +59,14 @@ pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// Hashes the files where droppers land and matches the `hash` indicators.
 pub(crate) fn check_hashes(scope: &Scope, candidates: &[std::path::PathBuf]) -> Vec<Hit> {
-    let wanted: Vec<_> = scope.catalog.of(PatternKind::Hash).collect();
+    let mut wanted: std::collections::HashMap<String, Vec<&crate::catalog::Indicator>> =
+        std::collections::HashMap::new();
+    for ind in scope.catalog.of(PatternKind::Hash) {
+        wanted
+            .entry(ind.pattern.to_ascii_lowercase())
+            .or_default()
+            .push(ind);
+    }
     if wanted.is_empty() {
         return Vec::new();
     }
@@ -73,10 +80,7 @@ pub(crate) fn check_hashes(scope: &Scope, candidates: &[std::path::PathBuf]) -> 
                 continue;
             }
         };
-        for ind in wanted
-            .iter()
-            .filter(|i| i.pattern.eq_ignore_ascii_case(&got))
-        {
+        for ind in wanted.get(&got).into_iter().flatten() {
             let shown = scope.show(path);
             hits.push(hit(
                 HitKind::File,
