@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use shieldwall_advisory::{Advisory, AdvisoryDb, EventKind};
 use shieldwall_core::{Ecosystem, Version};
-use shieldwall_inventory::FileInput;
+use shieldwall_inventory::{ExtractError, FileInput};
 
 use crate::catalog::{Catalog, Indicator, PatternKind, is_sha256};
 use crate::model::{Hit, HitKind};
@@ -171,7 +171,17 @@ pub(crate) fn installed(
         let packages = match extractor.extract(&input) {
             Ok(extraction) => extraction.packages,
             Err(e) => {
-                scope.unreadable(path, e);
+                // the error names the file; the list already does
+                let message = match e {
+                    ExtractError::Malformed {
+                        line: Some(line),
+                        message,
+                        ..
+                    } => format!("line {line}: {message}"),
+                    ExtractError::Malformed { message, .. }
+                    | ExtractError::Unsupported { message, .. } => message,
+                };
+                scope.unreadable(path, message);
                 continue;
             }
         };
