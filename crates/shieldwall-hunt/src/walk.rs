@@ -1,7 +1,9 @@
 //! One walk of the whole tree under the root, collecting the paths the
 //! checks want: files named by indicators, site-packages directories,
 //! workflow files, editor and assistant configurations, runner
-//! configurations and `.env` files. Pseudo file systems (`proc`, `sys`,
+//! configurations, `.env` files, git checkouts' `config` and refs, and —
+//! when asked — files where droppers land (to hash) and installed-package
+//! records. Pseudo file systems (`proc`, `sys`,
 //! `dev`) are not walked; `proc` is read by the process checks.
 
 use std::path::{Path, PathBuf};

@@ -182,6 +182,16 @@ fn imported_advisory_iocs_are_indicators() {
             ("proc/net/tcp", tcp),
         ],
     );
+    // a FIFO where droppers land is never opened for hashing (it would block)
+    #[cfg(unix)]
+    {
+        let fifo = root.join("tmp/.cache/pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+    }
     let mut options = Options::new(&root);
     options.db = Some(db);
     let report = hunt(&options).unwrap();
