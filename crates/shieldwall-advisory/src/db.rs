@@ -284,6 +284,37 @@ impl AdvisoryDb {
         (0..self.next_slot()).filter_map(|s| self.resolve(s).map(|r| &r.advisory))
     }
 
+    /// Calls `f` with every advisory, built-in first, like [`Self::iter`]
+    /// but without keeping the stored records it reads, so memory stays
+    /// flat on a large store (a record already cached by a lookup is used
+    /// as is). Records that cannot be read are left out, as with `iter`.
+    pub fn for_each(&self, mut f: impl FnMut(&Advisory)) {
+        for slot in &self.slots {
+            match slot {
+                Slot::Builtin(resolved) => f(&resolved.advisory),
+                Slot::Stored {
+                    store,
+                    record,
+                    cell,
+                } => {
+                    if let Some(cached) = cell.get() {
+                        if let Some(resolved) = cached {
+                            f(&resolved.advisory);
+                        }
+                        continue;
+                    }
+                    if let Some(advisory) = self
+                        .stores
+                        .get(*store as usize)
+                        .and_then(|s| s.record(*record))
+                    {
+                        f(&advisory);
+                    }
+                }
+            }
+        }
+    }
+
     /// The number of advisories over every source.
     pub fn len(&self) -> usize {
         self.slots.len()
@@ -350,5 +381,35 @@ mod tests {
         ));
         assert!(is_older(&adv(None), &adv(Some("2026-02-01T00:00:00Z"))));
         assert!(!is_older(&adv(Some("2026-02-01T00:00:00Z")), &adv(None)));
+    }
+
+    #[test]
+    fn for_each_visits_what_iter_does_without_caching() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(
+            &file,
+            concat!(
+                r#"{"id":"MAL-1","affected":[{"package":{"ecosystem":"npm","name":"a"},"versions":["1.0.0"]}]}"#,
+                "\n",
+                r#"{"id":"MAL-2","affected":[{"package":{"ecosystem":"PyPI","name":"b"},"versions":["2.0"]}]}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let store = dir.path().join("store");
+        crate::import(&file, &store).unwrap();
+        let db = AdvisoryDb::open(&store).unwrap();
+        let mut seen = Vec::new();
+        db.for_each(|a| seen.push(a.id.clone()));
+        let cached = db
+            .slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Stored { cell, .. } if cell.get().is_some()))
+            .count();
+        assert_eq!(cached, 0, "for_each keeps nothing");
+        let all: Vec<String> = db.iter().map(|a| a.id.clone()).collect();
+        assert_eq!(seen, all);
+        assert!(seen.ends_with(&["MAL-1".to_owned(), "MAL-2".to_owned()]));
     }
 }

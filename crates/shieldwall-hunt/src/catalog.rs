@@ -11,7 +11,7 @@ use crate::error::HuntError;
 const BUILTIN: &str = include_str!("../data/indicators.toml");
 
 /// What an indicator pattern is matched against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PatternKind {
     /// A path: `/abs/glob` under the root, `~/glob` under each home, or a
@@ -29,6 +29,14 @@ pub enum PatternKind {
     Workflow,
     /// A self-hosted runner name.
     Runner,
+    /// The sha256 (hex) of a file where droppers land: `/tmp`, `/var/tmp`,
+    /// `.claude`, `.vscode`, `_runtime`, `.pth` files, workflows, and every
+    /// file a `file` indicator names.
+    Hash,
+    /// The name (glob, any case) of a git branch in a checked-out project.
+    Branch,
+    /// The name (glob, any case) of the repository a git remote points at.
+    Repo,
 }
 
 /// One indicator of compromise.
@@ -49,6 +57,9 @@ pub struct Indicator {
     /// Persistence that destroys data when its token is revoked.
     #[serde(default)]
     pub dead_mans_switch: bool,
+    /// Where the indicator comes from: a write-up, an advisory id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -108,22 +119,34 @@ fn parse(text: &str, path: &Path) -> Result<Vec<Indicator>, HuntError> {
                     "{which}: `sha256` is only for `file` indicators"
                 )));
             }
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if !is_sha256(hash) {
                 return Err(bad(format!("{which}: `sha256` is not 64 hex digits")));
             }
         }
         if ind.kind == PatternKind::Address && ind.pattern.parse::<std::net::IpAddr>().is_err() {
             return Err(bad(format!("{which}: not an IP address")));
         }
+        if ind.kind == PatternKind::Hash && !is_sha256(&ind.pattern) {
+            return Err(bad(format!("{which}: a `hash` is 64 hex digits (sha256)")));
+        }
         if matches!(
             ind.kind,
-            PatternKind::File | PatternKind::Persistence | PatternKind::Workflow
+            PatternKind::File
+                | PatternKind::Persistence
+                | PatternKind::Workflow
+                | PatternKind::Branch
+                | PatternKind::Repo
         ) && globset::Glob::new(&ind.pattern).is_err()
         {
             return Err(bad(format!("{which}: not a valid glob")));
         }
     }
     Ok(file.indicator)
+}
+
+/// 64 hex digits.
+pub(crate) fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -141,8 +164,13 @@ mod tests {
             PatternKind::Persistence,
             PatternKind::Workflow,
             PatternKind::Runner,
+            PatternKind::Branch,
+            PatternKind::Repo,
         ] {
             assert!(catalog.of(kind).next().is_some(), "{kind:?}");
+        }
+        for ind in &catalog.indicators {
+            assert!(ind.source.is_some(), "no source for `{}`", ind.pattern);
         }
         assert!(catalog.indicators.iter().any(|i| i.dead_mans_switch));
     }
@@ -169,6 +197,10 @@ mod tests {
             (
                 "[[indicator]]\ncampaign='c'\nkind='file'\npattern=''\nwhy='w'",
                 "empty",
+            ),
+            (
+                "[[indicator]]\ncampaign='c'\nkind='hash'\npattern='abc'\nwhy='w'",
+                "64 hex",
             ),
         ] {
             let err = parse(text, Path::new("f.toml")).unwrap_err().to_string();

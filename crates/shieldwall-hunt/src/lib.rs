@@ -5,12 +5,17 @@
 //! an unpacked image, a test fixture — for the indicators of a [`Catalog`]:
 //! files, persistence entries, `.pth` start-up lines, workflows, editor and
 //! assistant droppers, process command lines and environments, and open
-//! connections (from `<root>/proc`). It lists the credential material a
+//! connections (from `<root>/proc`), git remotes and branches of checked-out
+//! projects, the `iocs` of the advisory database's advisories, and installed
+//! package versions that malicious-package advisories list (with the
+//! version to pin each back to, when the advisory says). It lists the
+//! credential material a
 //! process running as the user could read, by name, path and kind only,
 //! and orders a remediation plan. Nothing is ever executed from the tree;
 //! the only process started is `git log` on the user's own repositories
 //! for the exposure-window audit. Paths that cannot be read are listed.
 
+mod advisory;
 mod catalog;
 mod checks;
 mod error;
@@ -23,8 +28,10 @@ mod scope;
 mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+pub use advisory::{Pin, Unchecked};
 pub use catalog::{Catalog, Indicator, PatternKind};
 pub use error::HuntError;
 pub use exposure::env::looks_secret;
@@ -33,6 +40,7 @@ pub use model::{
     Unreadable,
 };
 pub use plan::{kind_name, plan};
+use shieldwall_advisory::AdvisoryDb;
 
 use crate::scope::Scope;
 
@@ -50,10 +58,14 @@ pub struct Options {
     pub repos: Vec<PathBuf>,
     /// The start of the window (RFC 3339), needed with `repos`.
     pub since: Option<String>,
+    /// The advisory database: its advisories' `iocs` become indicators and
+    /// installed package versions are matched against it; `None` leaves
+    /// both out.
+    pub db: Option<Arc<AdvisoryDb>>,
 }
 
 impl Options {
-    /// Hunt `root` with the built-in catalog.
+    /// Hunt `root` with the built-in catalog and the built-in advisory feed.
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self {
             root: root.into(),
@@ -61,6 +73,7 @@ impl Options {
             catalog: Catalog::builtin(),
             repos: Vec::new(),
             since: None,
+            db: Some(Arc::new(AdvisoryDb::builtin())),
         }
     }
 }
@@ -85,10 +98,27 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
     {
         return Err(HuntError::BadHome(missing.0.clone()));
     }
-    let scope = Scope::new(root.clone(), homes, options.catalog.clone(), live);
+    let mut catalog = options.catalog.clone();
+    let unchecked = match &options.db {
+        Some(db) => advisory::add_iocs(&mut catalog, db),
+        None => Vec::new(),
+    };
+    let wants = walk::Wants {
+        hashes: catalog.of(PatternKind::Hash).next().is_some(),
+        installed: options.db.is_some(),
+    };
+    let scope = Scope::new(root.clone(), homes, catalog, live);
 
-    let found = walk::walk(&scope);
+    let found = walk::walk(&scope, wants);
     let mut hits = checks::files::check(&scope, &found.files);
+    hits.extend(checks::files::check_hashes(&scope, &found.hash_candidates));
+    hits.extend(checks::gitrepo::check(&scope, &found.git_files));
+    let mut pins = Vec::new();
+    if let Some(db) = &options.db {
+        let (installed, found_pins) = advisory::installed(&scope, db, &found.installed);
+        hits.extend(installed);
+        pins = found_pins;
+    }
     hits.extend(checks::persistence::check(&scope));
     hits.extend(checks::pth::check(&scope, &found.site_packages));
     hits.extend(checks::workflow::check(
@@ -128,7 +158,7 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
     hits.dedup();
 
     let exposure = exposure::inventory(&scope, &found.dotenvs, &processes.secret_names);
-    let plan = plan::plan(&hits, &exposure);
+    let plan = plan::plan(&hits, &exposure, &pins);
     Ok(HuntReport {
         schema_version: SCHEMA_VERSION,
         root: root.display().to_string(),
@@ -136,6 +166,8 @@ pub fn hunt(options: &Options) -> Result<HuntReport, HuntError> {
         indicators: hits,
         exposure,
         plan,
+        pins,
+        unchecked,
         commits,
         git_since: options.since.clone().filter(|_| !options.repos.is_empty()),
         unreadable: scope.take_unreadable(),

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::advisory::{Pin, Unchecked};
+
 /// The version of the JSON contract.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,11 +23,14 @@ pub enum HitKind {
     Network,
     /// A file on disk.
     File,
+    /// An installed package version a malicious-package advisory lists.
+    Package,
     /// A `.pth` start-up file in a site-packages directory.
     Pth,
     /// A GitHub workflow file or runner configuration.
     Workflow,
-    /// A commit in the git exposure window.
+    /// A git remote, branch or commit in a checked-out project (commits
+    /// in the exposure window with `--repos`).
     Git,
 }
 
@@ -182,6 +187,12 @@ pub struct HuntReport {
     pub exposure: Vec<Exposure>,
     /// What to do, in order.
     pub plan: Vec<Step>,
+    /// Installed package versions that malicious-package advisories list,
+    /// with the version to pin each back to when the advisory says.
+    pub pins: Vec<Pin>,
+    /// Advisory indicators that cannot be checked (a hash algorithm other
+    /// than sha256), listed rather than dropped.
+    pub unchecked: Vec<Unchecked>,
     /// Commits in the git exposure window (empty without `--repos`).
     pub commits: Vec<Commit>,
     /// The git window audited, when one was.

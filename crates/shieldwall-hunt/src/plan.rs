@@ -1,12 +1,14 @@
 //! The remediation plan, in the only safe order: stop and remove
 //! persistence (a dead-man's switch wipes the home directory when its token
 //! is revoked, so it goes first), isolate, rotate each exposed credential,
-//! rebuild.
+//! rebuild — pinning each affected install back as far as its advisory
+//! says.
 
+use crate::advisory::Pin;
 use crate::model::{Exposure, ExposureKind, Hit, HitKind, Phase, Step};
 
 /// Builds the plan; empty when no indicator was found.
-pub fn plan(hits: &[Hit], exposure: &[Exposure]) -> Vec<Step> {
+pub fn plan(hits: &[Hit], exposure: &[Exposure], pins: &[Pin]) -> Vec<Step> {
     if hits.is_empty() {
         return Vec::new();
     }
@@ -67,7 +69,7 @@ pub fn plan(hits: &[Hit], exposure: &[Exposure]) -> Vec<Step> {
     if !workflows.is_empty() {
         steps.push((
             Phase::Rotate,
-            "delete malicious workflows, runners and commits from the repositories; rotate their repository and organization secrets".to_owned(),
+            "delete malicious workflows, runners, branches and commits from the repositories and the exfiltration repositories remotes point at; rotate their repository and organization secrets".to_owned(),
             "stolen tokens push workflows that dump secrets and register runners as backdoors".to_owned(),
             workflows,
         ));
@@ -78,6 +80,16 @@ pub fn plan(hits: &[Hit], exposure: &[Exposure]) -> Vec<Step> {
         "cleaning in place leaves whatever the payload changed that no indicator names".to_owned(),
         vec!["this host".to_owned()],
     ));
+    if !pins.is_empty() {
+        steps.push((
+            Phase::Rebuild,
+            "uninstall each affected package version and reinstall it pinned back as listed (the advice says only what the advisory says)".to_owned(),
+            "a lockfile or range that still admits the malicious version installs it again".to_owned(),
+            pins.iter()
+                .map(|p| format!("{} {} at {}: {}", p.name, p.installed, p.path, p.advice))
+                .collect(),
+        ));
+    }
     steps
         .into_iter()
         .enumerate()
@@ -166,13 +178,13 @@ mod tests {
             name: None,
             detail: String::new(),
         }];
-        let steps = plan(&hits, &exposure);
+        let steps = plan(&hits, &exposure, &[]);
         let phases: Vec<Phase> = steps.iter().map(|s| s.phase).collect();
         let mut sorted = phases.clone();
         sorted.sort();
         assert_eq!(phases, sorted, "phases are in order");
         assert!(steps[0].why.contains("wipes the home directory"));
         assert!(steps[0].targets[0].contains("gh-token-monitor"));
-        assert!(plan(&[], &exposure).is_empty());
+        assert!(plan(&[], &exposure, &[]).is_empty());
     }
 }

@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::catalog::Catalog;
+use aho_corasick::AhoCorasick;
+
+use crate::catalog::{Catalog, PatternKind};
 use crate::model::Unreadable;
 
 /// Files larger than this are read only up to it for content checks.
@@ -22,16 +24,37 @@ pub(crate) struct Scope {
     pub(crate) catalog: Catalog,
     /// True on the live host: the current process environment counts too.
     pub(crate) live: bool,
+    /// One automaton over every `string` and `runner` pattern, so that a
+    /// catalog grown by a large advisory import is still matched in one
+    /// pass over each text.
+    pub(crate) strings: Option<AhoCorasick>,
+    /// The catalog index of each automaton pattern.
+    pub(crate) string_owners: Vec<usize>,
     unreadable: Mutex<Vec<Unreadable>>,
 }
 
 impl Scope {
     pub(crate) fn new(root: PathBuf, homes: Vec<PathBuf>, catalog: Catalog, live: bool) -> Self {
+        let string_owners: Vec<usize> = catalog
+            .indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i.kind, PatternKind::String | PatternKind::Runner))
+            .map(|(n, _)| n)
+            .collect();
+        let strings = AhoCorasick::new(
+            string_owners
+                .iter()
+                .map(|&n| catalog.indicators[n].pattern.as_str()),
+        )
+        .ok();
         Self {
             root,
             homes,
             catalog,
             live,
+            strings,
+            string_owners,
             unreadable: Mutex::new(Vec::new()),
         }
     }

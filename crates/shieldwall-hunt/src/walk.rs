@@ -1,7 +1,9 @@
 //! One walk of the whole tree under the root, collecting the paths the
 //! checks want: files named by indicators, site-packages directories,
 //! workflow files, editor and assistant configurations, runner
-//! configurations and `.env` files. Pseudo file systems (`proc`, `sys`,
+//! configurations, `.env` files, git checkouts' `config` and refs, and —
+//! when asked — files where droppers land (to hash) and installed-package
+//! records. Pseudo file systems (`proc`, `sys`,
 //! `dev`) are not walked; `proc` is read by the process checks.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,14 @@ pub(crate) struct Found {
     pub(crate) runner_configs: Vec<PathBuf>,
     /// `.env` files.
     pub(crate) dotenvs: Vec<PathBuf>,
+    /// Files where droppers land, to hash when `hash` indicators exist.
+    pub(crate) hash_candidates: Vec<PathBuf>,
+    /// Installed-package records: `*.dist-info/METADATA`,
+    /// `*.egg-info/PKG-INFO`, `node_modules/*/package.json`.
+    pub(crate) installed: Vec<PathBuf>,
+    /// git checkouts' `config` and `packed-refs` files, and loose refs
+    /// under `refs/heads` and `refs/remotes`.
+    pub(crate) git_files: Vec<PathBuf>,
     /// Files walked.
     pub(crate) files_seen: u64,
 }
@@ -66,8 +76,17 @@ fn file_globs(scope: &Scope) -> (GlobSet, Vec<usize>) {
     (builder.build().unwrap_or_else(|_| GlobSet::empty()), owners)
 }
 
+/// What the walk is asked to collect besides the checks' own files.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wants {
+    /// Files where droppers land, for `hash` indicators.
+    pub(crate) hashes: bool,
+    /// Installed-package records, for the advisory match.
+    pub(crate) installed: bool,
+}
+
 /// Walks the tree under the root.
-pub(crate) fn walk(scope: &Scope) -> Found {
+pub(crate) fn walk(scope: &Scope, wants: Wants) -> Found {
     let (globs, owners) = file_globs(scope);
     let found = Mutex::new(Found::default());
     let root = scope.root.clone();
@@ -106,8 +125,8 @@ pub(crate) fn walk(scope: &Scope) -> Found {
                     root,
                     entry.path(),
                     entry.file_type(),
-                    globs,
-                    owners,
+                    (globs, owners),
+                    wants,
                     &mut batch.local,
                 ),
                 Err(err) => record(scope, &err),
@@ -124,6 +143,9 @@ pub(crate) fn walk(scope: &Scope) -> Found {
         &mut found.droppers,
         &mut found.runner_configs,
         &mut found.dotenvs,
+        &mut found.hash_candidates,
+        &mut found.installed,
+        &mut found.git_files,
     ] {
         list.sort();
         list.dedup();
@@ -144,6 +166,9 @@ fn merge(into: &Mutex<Found>, local: &mut Found) {
     all.droppers.extend(taken.droppers);
     all.runner_configs.extend(taken.runner_configs);
     all.dotenvs.extend(taken.dotenvs);
+    all.hash_candidates.extend(taken.hash_candidates);
+    all.installed.extend(taken.installed);
+    all.git_files.extend(taken.git_files);
     all.files_seen += taken.files_seen;
 }
 
@@ -164,8 +189,8 @@ fn classify(
     root: &Path,
     path: &Path,
     file_type: Option<std::fs::FileType>,
-    globs: &GlobSet,
-    owners: &[usize],
+    (globs, owners): (&GlobSet, &[usize]),
+    wants: Wants,
     found: &mut Found,
 ) {
     let Some(ft) = file_type else { return };
@@ -178,8 +203,10 @@ fn classify(
     }
     found.files_seen += 1;
     let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut named = false;
     for m in globs.matches(rel) {
         found.files.push((path.to_owned(), owners[m]));
+        named = true;
     }
     let parent = path.parent().map(file_name).unwrap_or_default();
     let grandparent = path
@@ -187,6 +214,16 @@ fn classify(
         .and_then(Path::parent)
         .map(file_name)
         .unwrap_or_default();
+    if wants.hashes && ft.is_file() && (named || in_drop_zone(rel, &name, &parent)) {
+        found.hash_candidates.push(path.to_owned());
+    }
+    if wants.installed && is_installed_record(path, &name, &parent) {
+        found.installed.push(path.to_owned());
+    }
+    if ft.is_file() && is_git_file(path, &name, &parent) {
+        found.git_files.push(path.to_owned());
+        return;
+    }
     if parent == "workflows" && grandparent == ".github" {
         found.workflows.push(path.to_owned());
     } else if (parent == ".claude" && name.starts_with("settings") && name.ends_with(".json"))
@@ -198,6 +235,66 @@ fn classify(
     } else if is_dotenv(&name) {
         found.dotenvs.push(path.to_owned());
     }
+}
+
+/// Where droppers land: up to two levels into `/tmp` and `/var/tmp`;
+/// `.claude`, `.vscode` and `_runtime` directories; `.pth` files; GitHub
+/// workflows.
+fn in_drop_zone(rel: &Path, name: &str, parent: &str) -> bool {
+    let mut parts = rel.components().map(|c| c.as_os_str());
+    let first = parts.next().unwrap_or_default();
+    let depth = rel.components().count();
+    if (first == "tmp" && depth <= 3)
+        || (first == "var" && parts.next().is_some_and(|p| p == "tmp") && depth <= 4)
+    {
+        return true;
+    }
+    name.ends_with(".pth")
+        || parent == "workflows"
+        || rel.components().any(|c| {
+            let c = c.as_os_str();
+            c == ".claude" || c == ".vscode" || c == "_runtime"
+        })
+}
+
+/// A record of an installed package: `METADATA` in a `.dist-info`,
+/// `PKG-INFO` in an `.egg-info`, or `node_modules/<name>/package.json`
+/// (the inventory's classifier has the last word).
+fn is_installed_record(path: &Path, name: &str, parent: &str) -> bool {
+    let candidate = match name {
+        "metadata" => parent.ends_with(".dist-info"),
+        "pkg-info" => parent.ends_with(".egg-info"),
+        "package.json" => path.components().any(|c| c.as_os_str() == "node_modules"),
+        _ => false,
+    };
+    candidate
+        && matches!(
+            shieldwall_inventory::classify(path),
+            Some(shieldwall_inventory::Detected::Extract(e))
+                if matches!(e.id(), "python/installed" | "npm/installed-package-json")
+        )
+}
+
+/// A git checkout's `config` or `packed-refs`, or a loose branch ref.
+fn is_git_file(path: &Path, name: &str, parent: &str) -> bool {
+    if parent == ".git" {
+        return name == "config" || name == "packed-refs";
+    }
+    git_ref(path).is_some()
+}
+
+/// `(checkout, branch)` for a loose ref file `<checkout>/.git/refs/heads/<branch>`
+/// or `<checkout>/.git/refs/remotes/<remote>/<branch>`.
+pub(crate) fn git_ref(path: &Path) -> Option<(PathBuf, String)> {
+    let text = path.to_str()?;
+    let (checkout, rest) = text.split_once("/.git/refs/")?;
+    let branch = if let Some(b) = rest.strip_prefix("heads/") {
+        b
+    } else {
+        let remote = rest.strip_prefix("remotes/")?;
+        remote.split_once('/')?.1
+    };
+    (!branch.is_empty() && branch != "HEAD").then(|| (PathBuf::from(checkout), branch.to_owned()))
 }
 
 /// `.env`, `.env.local`, `.env.production`; not the committed templates.

@@ -88,6 +88,17 @@ pub(crate) struct HuntArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) indicators: Vec<PathBuf>,
 
+    /// Read only the built-in advisory feed, ignoring imported advisories.
+    #[arg(long)]
+    pub(crate) builtin_only: bool,
+
+    /// The advisory database directory, whose advisories' `iocs` are
+    /// indicators and whose malicious versions are looked for among the
+    /// installed packages [env: SHIELDWALL_CACHE_DIR, default: the XDG cache
+    /// directory].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = HuntFormat::Table)]
     pub(crate) format: HuntFormat,

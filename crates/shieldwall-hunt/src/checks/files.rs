@@ -6,6 +6,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::catalog::PatternKind;
 use crate::checks::hit;
 use crate::model::{Hit, HitKind};
 use crate::scope::{Scope, is_absent};
@@ -54,4 +55,41 @@ pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
+}
+
+/// Hashes the files where droppers land and matches the `hash` indicators.
+pub(crate) fn check_hashes(scope: &Scope, candidates: &[std::path::PathBuf]) -> Vec<Hit> {
+    let mut wanted: std::collections::HashMap<String, Vec<&crate::catalog::Indicator>> =
+        std::collections::HashMap::new();
+    for ind in scope.catalog.of(PatternKind::Hash) {
+        wanted
+            .entry(ind.pattern.to_ascii_lowercase())
+            .or_default()
+            .push(ind);
+    }
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    for path in candidates {
+        let got = match sha256_file(path) {
+            Ok(got) => got,
+            Err(e) if is_absent(&e) => continue,
+            Err(e) => {
+                scope.unreadable(path, e);
+                continue;
+            }
+        };
+        for ind in wanted.get(&got).into_iter().flatten() {
+            let shown = scope.show(path);
+            hits.push(hit(
+                HitKind::File,
+                Some(shown.clone()),
+                shown,
+                ind,
+                format!("sha256 {got}"),
+            ));
+        }
+    }
+    hits
 }

@@ -2,29 +2,34 @@
 
 pub(crate) mod dropper;
 pub(crate) mod files;
+pub(crate) mod gitrepo;
 pub(crate) mod network;
 pub(crate) mod persistence;
 pub(crate) mod process;
 pub(crate) mod pth;
 pub(crate) mod workflow;
 
-use crate::catalog::{Indicator, PatternKind};
+use crate::catalog::Indicator;
 use crate::model::{Hit, HitKind};
 use crate::scope::Scope;
 
-/// The `string` and `runner` indicators that occur in `text`.
+/// The `string` and `runner` indicators that occur in `text`, in catalog
+/// order, each (pattern, campaign) once.
 pub(crate) fn strings_in<'a>(scope: &'a Scope, text: &str) -> Vec<&'a Indicator> {
+    let Some(automaton) = &scope.strings else {
+        return Vec::new();
+    };
+    let mut found: Vec<usize> = automaton
+        .find_overlapping_iter(text)
+        .map(|m| scope.string_owners[m.pattern().as_usize()])
+        .collect();
+    found.sort_unstable();
+    found.dedup();
     let mut seen: Vec<&Indicator> = Vec::new();
-    for ind in scope
-        .catalog
-        .indicators
-        .iter()
-        .filter(|i| matches!(i.kind, PatternKind::String | PatternKind::Runner))
-    {
-        if text.contains(ind.pattern.as_str())
-            && !seen
-                .iter()
-                .any(|s| s.pattern == ind.pattern && s.campaign == ind.campaign)
+    for ind in found.into_iter().map(|n| &scope.catalog.indicators[n]) {
+        if !seen
+            .iter()
+            .any(|s| s.pattern == ind.pattern && s.campaign == ind.campaign)
         {
             seen.push(ind);
         }

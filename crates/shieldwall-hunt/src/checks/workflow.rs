@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use globset::Glob;
 
 use crate::catalog::PatternKind;
-use crate::checks::{file_strings, generic, hit};
+use crate::checks::{file_strings, hit};
 use crate::model::{Hit, HitKind};
 use crate::scope::Scope;
 
@@ -36,15 +36,6 @@ pub(crate) fn check(scope: &Scope, workflows: &[PathBuf], runners: &[PathBuf]) -
             continue;
         };
         hits.extend(file_strings(scope, HitKind::Workflow, &shown, &text));
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact.contains("toJSON(secrets)") || compact.contains("tojson(secrets)") {
-            hits.push(generic(
-                HitKind::Workflow,
-                shown,
-                "serializes every repository secret with `toJSON(secrets)`".to_owned(),
-                "a workflow that dumps all secrets at once is how worms exfiltrate them",
-            ));
-        }
     }
     for path in runners {
         let shown = scope.show(path);

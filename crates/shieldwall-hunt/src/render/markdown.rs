@@ -112,6 +112,19 @@ pub fn render_markdown(report: &HuntReport) -> String {
             out.push('\n');
         }
     }
+    if !report.unchecked.is_empty() {
+        let _ = writeln!(out, "## Advisory indicators not checked\n");
+        for u in &report.unchecked {
+            let _ = writeln!(
+                out,
+                "- `{}` ({}): {}",
+                cell(&u.indicator),
+                cell(&u.campaign),
+                cell(&u.reason)
+            );
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "## Could not read\n");
     if report.unreadable.is_empty() {
         let _ = writeln!(out, "Nothing: every path was read.");

@@ -143,6 +143,29 @@ pub fn render_table(report: &HuntReport, color: bool) -> String {
             }
         }
     }
+    if !report.unchecked.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                BOLD,
+                &format!(
+                    "advisory indicators not checked ({})",
+                    report.unchecked.len()
+                )
+            )
+        );
+        for u in &report.unchecked {
+            let _ = writeln!(
+                out,
+                "  {} ({}): {}",
+                clean(&u.indicator),
+                clean(&u.campaign),
+                clean(&u.reason)
+            );
+        }
+    }
     out.push('\n');
     let _ = writeln!(
         out,

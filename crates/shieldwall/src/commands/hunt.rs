@@ -1,11 +1,15 @@
 //! `shieldwall hunt`: indicators of compromise on a host, the credentials
 //! an infected process could read, and a safe remediation order.
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use shieldwall_advisory::AdvisoryDb;
 use shieldwall_hunt::render::{render_json, render_markdown, render_table, summary_line};
 use shieldwall_hunt::{Catalog, HuntError, Options, hunt};
 
 use crate::cli::{HuntArgs, HuntFormat};
+use crate::commands::db::open_db;
 use crate::exit::{Exit, UsageError};
 use crate::output;
 
@@ -28,12 +32,18 @@ pub(crate) fn run(args: &HuntArgs) -> anyhow::Result<Exit> {
             );
         }
     }
+    let db = if args.builtin_only {
+        AdvisoryDb::builtin()
+    } else {
+        open_db(args.db_dir.as_deref())?
+    };
     let options = Options {
         root: args.root.clone(),
         homes: args.home.clone(),
         catalog,
         repos: args.repos.clone(),
         since,
+        db: Some(Arc::new(db)),
     };
     let report = hunt(&options).map_err(|e| match e {
         HuntError::BadRoot(_) => anyhow::Error::new(

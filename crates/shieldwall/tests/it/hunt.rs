@@ -134,6 +134,12 @@ fn infected_root(root: &Path) {
                 "home/alice/proj/.github/workflows/discussion.yaml",
                 "on: discussion\njobs:\n  d:\n    runs-on: SHA1HULUD\n",
             ),
+            // a workflow passing every secret to a step is common and legitimate:
+            // no write-up names it as an indicator
+            (
+                "home/alice/proj/.github/workflows/deploy.yml",
+                "on: push\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: some/secrets-to-env@v1\n        with:\n          secrets: ${{ toJSON(secrets) }}\n",
+            ),
             (
                 "home/alice/proj/.github/workflows/ci.yml",
                 "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n        env:\n          TOKEN: ${{ secrets.GITHUB_TOKEN }}\n",
@@ -333,7 +339,6 @@ fn every_indicator_is_found_and_no_look_alike_is() {
         "pth /home/alice/proj/.venv/lib/python3.12/site-packages/litellm_init.pth",
         "workflow /home/alice/proj/.github/workflows/shai-hulud-workflow.yml",
         "workflow /home/alice/proj/.github/workflows/formatter_123.yml workflow named",
-        "workflow /home/alice/proj/.github/workflows/formatter_123.yml serializes",
         "workflow /home/alice/proj/.github/workflows/discussion.yaml contains `SHA1HULUD`",
         "workflow /home/alice/.dev-env/.runner",
         "process pid 101 (python3) command line contains `/tmp/transformers.pyz`",
@@ -362,6 +367,7 @@ fn every_indicator_is_found_and_no_look_alike_is() {
         "__editable__",
         "demo.pth",
         "ci.yml",
+        "deploy.yml",
         "formatter.yml",
         "actions-runner",
         "/home/alice/proj/.claude/settings.json",
@@ -776,4 +782,94 @@ fn git_window_lists_manifest_commits_and_flags_impersonators() {
         md.contains("bump deps") || md.contains("requirements.txt"),
         "{md}"
     );
+}
+
+#[test]
+fn imported_advisories_add_indicators_and_pin_back_advice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let record = tmp.path().join("MAL-2026-9100.json");
+    std::fs::write(
+        &record,
+        r#"{"id":"MAL-2026-9100","summary":"malicious left-pad-ng","affected":[{"package":{"ecosystem":"npm","name":"left-pad-ng"},"versions":["2.0.0"]}],
+        "database_specific":{"iocs":{"domains":["exfil.bad.example"]}}}"#,
+    )
+    .unwrap();
+    let import = shieldwall(&store)
+        .args(["db", "import"])
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert!(import.status.success(), "{import:?}");
+    let root = tmp.path().join("root");
+    let sp = "home/dev/venv/lib/python3.12/site-packages";
+    write_tree(
+        &root,
+        &[
+            (
+                "proc/31/cmdline",
+                "node\0-e\0fetch('https://exfil.bad.example')\0",
+            ),
+            (
+                "proc/32/cmdline",
+                "node\0-e\0fetch('https://exfil.good.example')\0",
+            ),
+            (
+                "srv/web/node_modules/left-pad-ng/package.json",
+                r#"{"name":"left-pad-ng","version":"2.0.0"}"#,
+            ),
+            (
+                "srv/web/node_modules/left-pad/package.json",
+                r#"{"name":"left-pad","version":"2.0.0"}"#,
+            ),
+            (
+                &format!("{sp}/lightning-2.6.2.dist-info/METADATA"),
+                "Metadata-Version: 2.1\nName: lightning\nVersion: 2.6.2\n",
+            ),
+        ],
+    );
+    let hunt = |extra: &[&str]| {
+        shieldwall(&store)
+            .args(["hunt", "--root"])
+            .arg(&root)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let output = hunt(&["-f", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let report = json(&output);
+    let hits = subjects(&report);
+    let all = hits.join("\n");
+    for expected in [
+        "process pid 31 (node) command line contains `exfil.bad.example`",
+        "package left-pad-ng 2.0.0",
+        "package lightning 2.6.2",
+    ] {
+        assert!(
+            hits.iter().any(|h| h.starts_with(expected)),
+            "missing `{expected}` in:\n{all}"
+        );
+    }
+    assert!(
+        !all.contains("pid 32") && !all.contains("left-pad 2.0.0"),
+        "{all}"
+    );
+    let pins = report["pins"].to_string();
+    assert!(pins.contains("pin lightning to 2.6.1"), "{pins}");
+    assert!(pins.contains("pin left-pad-ng below 2.0.0"), "{pins}");
+    let table = String::from_utf8(hunt(&[]).stdout).unwrap();
+    assert!(
+        table.contains("pin lightning to 2.6.1 (the last clean version, per SHIELDWALL-2026-0003)"),
+        "{table}"
+    );
+
+    // the built-in feed only: the imported advisory is not read
+    let report = json(&hunt(&["-f", "json", "--builtin-only"]));
+    let all = subjects(&report).join("\n");
+    assert!(
+        !all.contains("exfil.bad.example") && !all.contains("left-pad-ng"),
+        "{all}"
+    );
+    assert!(all.contains("package lightning 2.6.2"), "{all}");
 }
