@@ -180,6 +180,35 @@ impl Gate {
         }
     }
 
+    /// The rendered view of `source` named `name` in `format` for clients
+    /// at `base_url`: kept in `views` from an earlier request while nothing
+    /// it depends on changed, otherwise made by `render` (which narrows the
+    /// validity it is handed) and kept.
+    pub fn cached_view<S>(
+        &self,
+        views: &views::ViewCache<S>,
+        name: &str,
+        source: &Arc<S>,
+        format: &'static str,
+        base_url: &str,
+        render: impl FnOnce(&mut views::Validity) -> bytes::Bytes,
+    ) -> bytes::Bytes {
+        let now = Timestamp::now();
+        let inputs = self.inputs();
+        if let Some(body) = views.get(name, source, format, base_url, inputs, now) {
+            self.metrics.count_view(true);
+            return body;
+        }
+        self.metrics.count_view(false);
+        let mut validity = views::Validity::new(inputs, now, self.config.metadata_ttl());
+        if let Some(at) = self.next_override_expiry(now) {
+            validity.end_by(at);
+        }
+        let body = render(&mut validity);
+        views.put(name, source, format, base_url, validity, body.clone());
+        body
+    }
+
     /// The earliest time an active override expires (a decision that
     /// relies on it changes then).
     pub fn next_override_expiry(&self, now: Timestamp) -> Option<Timestamp> {

@@ -230,34 +230,22 @@ fn rendered_view(
     content_type: &'static str,
     client: &Client,
 ) -> Bytes {
-    let now = Timestamp::now();
-    let inputs = gate.inputs();
-    let views = &gate.npm.views;
-    if let Some(body) = views.get(name, doc, content_type, &client.base_url, inputs, now) {
-        gate.metrics.count_view(true);
-        return body;
-    }
-    gate.metrics.count_view(false);
-    let mut validity = Validity::new(inputs, now, gate.config.metadata_ttl());
-    if let Some(at) = gate.next_override_expiry(now) {
-        validity.end_by(at);
-    }
-    let view = visible_view(gate, doc, client, &mut validity);
-    let body = if content_type == ABBREVIATED {
-        serde_json::to_vec(&packument::abbreviated(&view))
-    } else {
-        serde_json::to_vec(&view)
-    };
-    let body = Bytes::from(body.expect("JSON serializes"));
-    views.put(
+    gate.cached_view(
+        &gate.npm.views,
         name,
         doc,
         content_type,
         &client.base_url,
-        validity,
-        body.clone(),
-    );
-    body
+        |validity| {
+            let view = visible_view(gate, doc, client, validity);
+            let body = if content_type == ABBREVIATED {
+                serde_json::to_vec(&packument::abbreviated(&view))
+            } else {
+                serde_json::to_vec(&view)
+            };
+            Bytes::from(body.expect("JSON serializes"))
+        },
+    )
 }
 
 /// True when the client prefers the abbreviated form (npm and pnpm send

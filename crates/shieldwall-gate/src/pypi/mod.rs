@@ -201,39 +201,20 @@ async fn project(
 /// The page as this client sees it, rendered: kept from an earlier
 /// request while nothing it depends on changed (see [`crate::views`]).
 fn rendered_view(gate: &Gate, page: &Arc<ProjectPage>, format: Format, client: &Client) -> Bytes {
-    let now = Timestamp::now();
-    let inputs = gate.inputs();
-    let views = &gate.pypi_views;
-    if let Some(body) = views.get(
+    gate.cached_view(
+        &gate.pypi_views,
         &page.name,
         page,
         format.key(),
         &client.base_url,
-        inputs,
-        now,
-    ) {
-        gate.metrics.count_view(true);
-        return body;
-    }
-    gate.metrics.count_view(false);
-    let mut validity = Validity::new(inputs, now, gate.config.metadata_ttl());
-    if let Some(at) = gate.next_override_expiry(now) {
-        validity.end_by(at);
-    }
-    let view = filtered_view(gate, page, client, &mut validity);
-    let body = Bytes::from(match format {
-        Format::Json => view.to_json(),
-        Format::Html | Format::TextHtml => view.to_html().into_bytes(),
-    });
-    views.put(
-        &page.name,
-        page,
-        format.key(),
-        &client.base_url,
-        validity,
-        body.clone(),
-    );
-    body
+        |validity| {
+            let view = filtered_view(gate, page, client, validity);
+            Bytes::from(match format {
+                Format::Json => view.to_json(),
+                Format::Html | Format::TextHtml => view.to_html().into_bytes(),
+            })
+        },
+    )
 }
 
 /// Why a page could not be had, as a response.
