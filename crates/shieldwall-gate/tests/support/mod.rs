@@ -317,9 +317,31 @@ pub struct Output {
     pub text: String,
 }
 
-/// Runs a client command (pip, uv, npm) with no user or site configuration.
+/// The interpreter `python3` stands for. Tests run it directly rather
+/// than through a version manager's shim: pyenv's shim rehashes after every
+/// `pip install`, and rehashes of tests running in parallel fail each other.
+fn python3() -> &'static str {
+    static PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        std::process::Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "python3".to_owned())
+    });
+    &PATH
+}
+
+/// Runs a client command (pip, uv, npm) with no user or site configuration;
+/// `python3` is run as the interpreter it resolves to.
 pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
-    let program = program.to_owned();
+    let program = if program == "python3" {
+        python3()
+    } else {
+        program
+    }
+    .to_owned();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     let cwd = cwd.to_owned();
     tokio::task::spawn_blocking(move || {
