@@ -131,6 +131,14 @@ impl<'s> Walker<'s> {
                         stack.push((alt, scope, class.clone()));
                     }
                 }
+                "binary_operator" => {
+                    // `"ht" + "tp://" + "203.0." + "113.7"`: the joined
+                    // text is a literal too (split strings hide URLs).
+                    if let Some(joined) = self.joined_literals(node) {
+                        self.out.string(joined, Self::line(node), scope);
+                    }
+                    push_children(node, scope, class, &mut stack);
+                }
                 "import_statement" => self.import(node, scope),
                 "import_from_statement" => self.import_from(node, scope),
                 "future_import_statement" => {}
@@ -153,15 +161,8 @@ impl<'s> Walker<'s> {
                     let value = self.string_value(node);
                     self.out.string(value, Self::line(node), scope);
                     // f-string fields may hold calls.
-                    if node.kind() == "string" {
-                        let mut cursor = node.walk();
-                        let fields: Vec<_> = node
-                            .named_children(&mut cursor)
-                            .filter(|c| c.kind() == "interpolation")
-                            .collect();
-                        for field in fields.into_iter().rev() {
-                            stack.push((field, scope, class.clone()));
-                        }
+                    for field in interpolations(node).into_iter().rev() {
+                        stack.push((field, scope, class.clone()));
                     }
                 }
                 "attribute" => {
@@ -369,6 +370,11 @@ impl<'s> Walker<'s> {
             match node.kind() {
                 "string" | "concatenated_string" => {
                     call.strings.push(self.string_value(node));
+                    // `post(u, data=f"{os.environ}")`: the fields are
+                    // arguments too.
+                    for field in interpolations(node).into_iter().rev() {
+                        stack.push((field, false));
+                    }
                     continue;
                 }
                 "call" => {
@@ -433,6 +439,12 @@ impl<'s> Walker<'s> {
                     );
                     current = current.child_by_field_name("object")?;
                 }
+                // `"\n".join(...)`: a method of a string literal.
+                "string" | "concatenated_string" => {
+                    parts.push("str".to_owned());
+                    parts.reverse();
+                    return Some(parts.join("."));
+                }
                 "subscript" => {
                     let index = current.child_by_field_name("subscript")?;
                     if index.kind() != "string" {
@@ -464,6 +476,38 @@ impl<'s> Walker<'s> {
         None
     }
 
+    /// The text of a `+` chain made only of plain string literals, when
+    /// `node` is the outermost `+` of one (inner ones give `None`, so a
+    /// chain is joined once).
+    fn joined_literals(&self, node: Node<'_>) -> Option<String> {
+        let is_plus = |n: Node<'_>| {
+            n.kind() == "binary_operator"
+                && n.child_by_field_name("operator")
+                    .is_some_and(|o| self.text(o) == "+")
+        };
+        if !is_plus(node) || node.parent().is_some_and(is_plus) {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if parts.len() > MAX_JOINED_PARTS {
+                return None;
+            }
+            match n.kind() {
+                "string" if !interpolations(n).is_empty() => return None,
+                "string" | "concatenated_string" => parts.push(self.string_value(n)),
+                "parenthesized_expression" => stack.push(n.named_child(0)?),
+                _ if is_plus(n) => {
+                    stack.push(n.child_by_field_name("right")?);
+                    stack.push(n.child_by_field_name("left")?);
+                }
+                _ => return None,
+            }
+        }
+        (parts.len() > 1).then(|| parts.concat())
+    }
+
     fn string_value(&self, node: Node<'_>) -> String {
         if node.kind() == "concatenated_string" {
             let mut cursor = node.walk();
@@ -478,6 +522,31 @@ impl<'s> Walker<'s> {
 }
 
 type Frame<'t> = (Node<'t>, Scope, Option<String>);
+
+/// The most pieces of a `+` chain of literals joined into one.
+const MAX_JOINED_PARTS: usize = 256;
+
+/// The `{…}` fields of an f-string, or of every f-string in an implicit
+/// concatenation (`("a" f"{x}")`), in source order.
+fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    let parts: Vec<Node<'_>> = if node.kind() == "concatenated_string" {
+        node.named_children(&mut cursor)
+            .filter(|c| c.kind() == "string")
+            .collect()
+    } else {
+        vec![node]
+    };
+    parts
+        .into_iter()
+        .flat_map(|part| {
+            let mut cursor = part.walk();
+            part.named_children(&mut cursor)
+                .filter(|c| c.kind() == "interpolation")
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
 
 /// Pushes the named children of `node`, first child on top.
 fn push_children<'t>(
@@ -604,6 +673,50 @@ mod tests {
         );
         assert_eq!(stage_of(&f, "socket.socket.sendto"), Some(Stage::Import));
         assert_eq!(stage_of(&f, "socket.socket.connect"), Some(Stage::Import));
+    }
+
+    #[test]
+    fn fstring_fields_hold_calls_and_names() {
+        let f = facts(
+            "import os, json\ndata = (\"x\"\n    f\"{dict(os.environ).keys()}\"\n    f\"{os.uname()}\")\n\
+             print(f\"{json.dumps(os.getcwd())}\")\n",
+        );
+        let dict = f
+            .calls
+            .iter()
+            .find(|c| c.callee == "dict")
+            .expect("dict() inside a concatenated f-string");
+        assert!(
+            dict.names.iter().any(|n| n == "os.environ"),
+            "{:?}",
+            dict.names
+        );
+        assert_eq!(stage_of(&f, "os.uname"), Some(Stage::Import));
+        let print = f.calls.iter().find(|c| c.callee == "print").unwrap();
+        assert!(
+            print.inner_calls.iter().any(|c| c == "json.dumps"),
+            "{:?}",
+            print.inner_calls
+        );
+        assert!(print.inner_calls.iter().any(|c| c == "os.getcwd"));
+        let f = facts(
+            "u = \"ht\" + \"tp\" + \":\" + \"//\" + \"203.0\" + \".113.7\" + \"/x\"\nv = \"a\" + name\n",
+        );
+        let joined: Vec<_> = f
+            .strings
+            .iter()
+            .map(|s| s.value.as_str())
+            .filter(|s| s.len() > 6)
+            .collect();
+        assert_eq!(joined, vec!["http://203.0.113.7/x"]);
+        let f =
+            facts("import os\nenv = \"\\n\".join(f\"{k}={v}\" for k, v in os.environ.items())\n");
+        let join = f
+            .calls
+            .iter()
+            .find(|c| c.callee == "str.join")
+            .expect("a string method resolves");
+        assert!(join.inner_calls.iter().any(|c| c == "os.environ.items"));
     }
 
     #[test]

@@ -25,10 +25,13 @@
 //! `high` rather than `critical` unless the download and the run are a
 //! few lines apart or the download result is executed directly. Python
 //! or JavaScript that hands downloaded text straight to `exec`/`eval`
-//! weighs at any stage: no library needs to run code it fetches.
+//! (or, in Python, `exec`s a variable a few lines after a download)
+//! weighs at any stage: no library needs to run code it fetches. A
+//! download followed by `os.chmod` counts as a run: droppers make the
+//! fetched program executable before they start it.
 
 use super::{Context, Emit, Rule, SPAWN_CALLEES, clip};
-use crate::lang::callee_matches;
+use crate::lang::{Call, Facts, Lang, callee_matches};
 use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -89,6 +92,39 @@ fn is_exec(callee: &str) -> bool {
         && !callee.ends_with("cursor.exec")
 }
 
+/// Lines between a download and an `exec` of a variable for the value
+/// to count as the downloaded one.
+const FETCHED_VALUE_LINES: u32 = 12;
+
+/// Calls that change a file's mode (`os.chmod(path, 0o755)`): what a
+/// dropper does to the program it just fetched.
+fn is_chmod(call: &Call) -> bool {
+    matches!(call.callee.as_str(), "os.chmod" | "fs.chmodSync" | "fs.chmod" | "fs.promises.chmod")
+        // `stat.S_IWRITE` alone makes a file writable (to delete it), not
+        // runnable; a numeric mode or an execute bit counts.
+        && (EXEC_BITS.iter().any(|b| call.names.iter().any(|n| n.ends_with(b)))
+            || !call.names.iter().any(|n| n.contains("S_I")))
+}
+
+/// `stat` flags that make a file executable.
+const EXEC_BITS: &[&str] = &["S_IEXEC", "S_IXUSR", "S_IXGRP", "S_IXOTH", "S_IRWXU"];
+
+/// A Python `exec`/`eval` of a variable a few lines after a download in
+/// the same stage: the download and the run.
+fn exec_of_fetched_value<'f>(facts: &'f Facts, downloads: &[&'f Call]) -> Option<(&'f Call, &'f Call)> {
+    facts
+        .calls
+        .iter()
+        .filter(|c| matches!(c.callee.as_str(), "exec" | "eval" | "builtins.exec" | "builtins.eval"))
+        .filter(|c| c.strings.is_empty() && !c.names.is_empty())
+        .find_map(|run| {
+            let download = downloads.iter().rev().find(|d| {
+                d.stage == run.stage && run.line > d.line && run.line - d.line <= FETCHED_VALUE_LINES
+            })?;
+            Some((*download, run))
+        })
+}
+
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     // exec(urlopen(...).read()), eval(await fetch(...)).
     for (file, call) in cx.calls() {
@@ -123,13 +159,31 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if downloads.is_empty() {
             continue;
         }
+        if file.lang == Lang::Python
+            && let Some((download, run)) = exec_of_fetched_value(facts, &downloads)
+        {
+            // `code = requests.get(u).json()["code"]; exec(code)`: the
+            // same remote code execution through a variable.
+            out.finding_at_any_stage(
+                Severity::Critical,
+                run.stage,
+                &file.path,
+                Some(run.line),
+                format!("`{}` runs code downloaded by `{}` (line {})", run.callee, download.callee, download.line),
+            );
+            continue;
+        }
         let runs = facts.calls.iter().filter(|c| {
-            SPAWN_CALLEES.iter().any(|p| callee_matches(&c.callee, p)) || is_exec(&c.callee)
+            SPAWN_CALLEES.iter().any(|p| callee_matches(&c.callee, p)) || is_exec(&c.callee) || is_chmod(c)
         });
         let mut best: Option<(Severity, &crate::lang::Call, &crate::lang::Call)> = None;
         for run in runs {
             for download in downloads.iter().filter(|d| d.stage == run.stage) {
                 let close = run.line >= download.line && run.line - download.line <= CHAIN_LINES;
+                if is_chmod(run) && !close {
+                    // A mode change far from the download is housekeeping.
+                    continue;
+                }
                 let severity = match (close, run.stage.is_automatic()) {
                     (true, true) => Severity::Critical,
                     (false, true) => Severity::High,
@@ -149,13 +203,14 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 .find(|s| s.contains("://"))
                 .map(|u| format!(" `{}`", clip(u, 80)))
                 .unwrap_or_default();
+            let then = if is_chmod(run) { "makes a file executable with" } else { "runs" };
             out.finding(
                 severity,
                 run.stage,
                 &file.path,
                 Some(run.line),
                 format!(
-                    "downloads{url} with `{}` (line {}) and runs `{}`",
+                    "downloads{url} with `{}` (line {}) and {then} `{}`",
                     download.callee, download.line, run.callee
                 ),
             );

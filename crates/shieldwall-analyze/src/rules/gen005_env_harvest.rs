@@ -22,6 +22,7 @@
 //! environment inside functions are `medium` at most.
 
 use super::{Context, Emit, Rule, is_network};
+use crate::lang::Call;
 use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -46,14 +47,22 @@ fn whole_env(name: &str) -> bool {
     matches!(name, "os.environ" | "process.env" | "os.environ.items" | "os.environ.copy" | "os.environ.keys")
 }
 
+/// Whether `call` serializes the whole environment (`json.dumps(dict(os.environ))`,
+/// `"\n".join(f"{k}={v}" for k, v in os.environ.items())`).
+pub(crate) fn serializes_environment(call: &Call) -> bool {
+    let joined = call.callee.ends_with(".join") && call.inner_calls.iter().any(|c| c == "os.environ.items");
+    joined
+        || SERIALIZERS.contains(&call.callee.as_str())
+            && (call.names.iter().any(|n| whole_env(n)) || call.inner_calls.iter().any(|n| whole_env(n)))
+}
+
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for file in cx.code_files() {
         let Some(facts) = &file.facts else { continue };
         let network = facts.calls.iter().find(|c| is_network(&c.callee));
         let mut reported = false;
         for call in &facts.calls {
-            let serialized = SERIALIZERS.contains(&call.callee.as_str())
-                && (call.names.iter().any(|n| whole_env(n)) || call.inner_calls.iter().any(|n| whole_env(n)));
+            let serialized = serializes_environment(call);
             let sent = is_network(&call.callee)
                 && (call.names.iter().any(|n| whole_env(n)) || call.inner_calls.iter().any(|n| whole_env(n)));
             if !(serialized || sent) {

@@ -2,11 +2,12 @@
 //!
 //! **What it does.** Finds URLs and hosts that exist to receive data from
 //! strangers: request catchers (webhook.site, pipedream, requestbin,
-//! beeceptor), Discord webhooks and the Telegram bot API, paste and
+//! beeceptor), Discord and Slack webhooks and the Telegram bot API, paste and
 //! file-drop sites, tunnels (ngrok, trycloudflare, localhost.run,
 //! serveo), out-of-band testing hosts (oastify, burpcollaborator,
-//! interact.sh, dnslog, canarytokens), IP-lookup services, and URLs whose
-//! host is a public IPv4 address.
+//! interact.sh, dnslog, canarytokens), IP-lookup services, URLs whose
+//! host is a public IPv4 address, and public addresses handed to a
+//! network call (`socket.connect(("203.0.113.7", 9090))`).
 //!
 //! **Why is this bad.** Stolen credentials have to go somewhere, and
 //! attackers pick endpoints that need no account and leave no trail. A
@@ -23,12 +24,14 @@
 //! Telegram on request, and tests or docs with a literal IP address.
 //! Those run only when called and weigh little. At install, startup or
 //! import the rule is `high`, and `critical` when the endpoint is handed
-//! to a call there (a request catcher, webhook, tunnel, file drop or
-//! out-of-band host contacted as the package installs or loads).
+//! to a call there or the file talks to the network at that stage (a
+//! request catcher, webhook, tunnel, file drop, out-of-band host or raw
+//! IP address contacted as the package installs or loads).
 
 use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, is_network, matcher};
+use crate::analysis::SourceFile;
 use crate::model::{Severity, Stage};
 
 pub(crate) static RULE: Rule = Rule {
@@ -51,6 +54,7 @@ pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
     ("postb.in", "a request catcher"),
     ("discord.com/api/webhooks", "a Discord webhook"),
     ("discordapp.com/api/webhooks", "a Discord webhook"),
+    ("hooks.slack.com/services", "a Slack webhook"),
     ("api.telegram.org/bot", "the Telegram bot API"),
     ("pastebin.com", "a paste site"),
     ("hastebin", "a paste site"),
@@ -97,7 +101,7 @@ pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
 pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
 
-pub(crate) static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
+static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
         .expect("a valid regex")
 });
@@ -105,33 +109,59 @@ pub(crate) static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for hit in cx.indicator_hits(&MATCHER) {
         let (pattern, what) = ENDPOINTS[hit.pattern];
-        let severity = severity(hit.stage, what, hit.used);
+        let used = hit.used || sends_at(hit.file, hit.stage);
+        let severity = severity(hit.stage, what, used);
         out.finding(severity, hit.stage, &hit.file.path, Some(hit.line), format!("sends to {what} (`{pattern}`)"));
     }
     for (file, _) in cx.code_texts() {
         let Some(facts) = &file.facts else { continue };
-        let mut reported = false;
-        for lit in &facts.strings {
-            if reported || lit.value.len() > 100_000 {
-                continue;
-            }
-            for caps in IP_URL.captures_iter(&lit.value) {
-                let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
-                if octets.len() == 4 && is_public(&octets) {
-                    let severity = if lit.stage.is_automatic() { Severity::High } else { Severity::Low };
-                    out.finding(
-                        severity,
-                        lit.stage,
-                        &file.path,
-                        Some(lit.line),
-                        format!("talks to a raw IP address (`{}`)", &caps[0]),
-                    );
-                    reported = true;
-                    break;
-                }
-            }
+        let raw_ip = facts
+            .strings
+            .iter()
+            .filter(|lit| lit.value.len() <= 100_000)
+            .find_map(|lit| public_ip_url(&lit.value).map(|url| (url, lit.stage, lit.line)))
+            .or_else(|| {
+                // `socket.connect(("203.0.113.7", 9090))`: a bare address
+                // handed to a network call.
+                facts.calls.iter().filter(|c| is_network(&c.callee)).find_map(|c| {
+                    let ip = c.strings.iter().find(|s| bare_public_ip(s))?;
+                    Some((ip.clone(), c.stage, c.line))
+                })
+            });
+        if let Some((address, stage, line)) = raw_ip {
+            let severity = match (stage.is_automatic(), sends_at(file, stage)) {
+                // A raw address and a network call, both as the package
+                // installs or loads.
+                (true, true) => Severity::Critical,
+                (true, false) => Severity::High,
+                (false, _) => Severity::Low,
+            };
+            out.finding(severity, stage, &file.path, Some(line), format!("talks to a raw IP address (`{address}`)"));
         }
     }
+}
+
+/// Whether `file` makes a network call at `stage` (only asked for the
+/// stages that run by themselves).
+fn sends_at(file: &SourceFile, stage: Stage) -> bool {
+    stage.is_automatic()
+        && file
+            .facts
+            .as_ref()
+            .is_some_and(|f| f.calls.iter().any(|c| c.stage == stage && is_network(&c.callee)))
+}
+
+/// The first URL in `text` whose host is a public IPv4 address.
+pub(crate) fn public_ip_url(text: &str) -> Option<String> {
+    IP_URL.captures_iter(text).find_map(|caps| {
+        let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
+        (octets.len() == 4 && is_public(&octets)).then(|| caps[0].to_owned())
+    })
+}
+
+/// Whether `text` is exactly a public IPv4 address.
+fn bare_public_ip(text: &str) -> bool {
+    text.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| is_public(&ip.octets()))
 }
 
 fn severity(stage: Stage, what: &str, used: bool) -> Severity {
@@ -140,10 +170,13 @@ fn severity(stage: Stage, what: &str, used: bool) -> Severity {
         // Handed to a call as the package installs or loads: nothing
         // legitimate reports to a request catcher, webhook or tunnel then.
         (true, "a paste site") => Severity::High,
+        // Slack's own SDKs and docs name the webhook host in module
+        // docstrings: only a call counts.
+        (true, "a Slack webhook") if !used => Severity::Info,
         (true, _) if used => Severity::Critical,
         (true, _) => Severity::High,
         (false, "an IP-lookup service") => Severity::Low,
-        (false, "a Discord webhook" | "the Telegram bot API" | "a paste site") => Severity::Low,
+        (false, "a Discord webhook" | "a Slack webhook" | "the Telegram bot API" | "a paste site") => Severity::Low,
         (false, _) => Severity::Medium,
     }
 }

@@ -30,7 +30,9 @@
 //! install, interpreter start or import (including the top level of any
 //! shipped module, which runs when that module is imported) the finding
 //! is `critical`; inside functions that run only when called it is
-//! `high`.
+//! `high`, unless the blob it decodes is written inside the call
+//! itself (`exec(b64decode("aW1w…"))`, 32 characters or more): that is
+//! code hidden in the package, `critical` wherever it sits.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -377,6 +379,34 @@ struct Site {
     what: String,
     /// Among equals, the site reported: `exec` of decoded code first.
     priority: u8,
+    /// Whether what is decoded is a blob written into the call itself
+    /// (`exec(b64decode("aW1w…"))`): code hidden in the package.
+    inline: bool,
+}
+
+/// Shortest quoted text inside a sink's arguments that counts as an
+/// inline blob.
+const INLINE_BLOB: usize = 32;
+
+/// Whether `window` (a sink's arguments) holds a quoted literal of at
+/// least [`INLINE_BLOB`] characters, or one that runs past the window.
+fn has_inline_blob(window: &str) -> bool {
+    let bytes = window.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let quote = bytes[i];
+        if quote == b'\'' || quote == b'"' {
+            let rest = &bytes[i + 1..];
+            let len = memchr::memchr(quote, rest).unwrap_or(rest.len());
+            if len >= INLINE_BLOB {
+                return true;
+            }
+            i += len + 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// The sink a match of a sink regex names, and where it starts.
@@ -398,6 +428,7 @@ fn python_sites(text: &str) -> Vec<Site> {
             priority: 1,
             offset: m.start(),
             what: format!("a shell pipes decoded base64 into an interpreter (`{}`)", clip(m.as_str(), 60)),
+            inline: false,
         });
     }
     if !PY_DECODER.is_match(text) {
@@ -427,6 +458,7 @@ fn python_sites(text: &str) -> Vec<Site> {
                 priority: 2,
                 offset,
                 what: format!("`{sink}` runs the output of `{}`", d.as_str().trim_end_matches(['(', ' '])),
+                inline: has_inline_blob(window),
             });
         } else if !decoded_vars.is_empty()
             && let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
@@ -436,6 +468,7 @@ fn python_sites(text: &str) -> Vec<Site> {
                 priority: 1,
                 offset,
                 what: format!("`{sink}` runs `{}`, which holds decoded data", arg.as_str()),
+                inline: false,
             });
         }
     }
@@ -462,6 +495,7 @@ fn python_sites(text: &str) -> Vec<Site> {
                     priority: 1,
                     offset,
                     what: format!("`{sink}` runs a command decoded by `{what}`"),
+                    inline: false,
                 });
             }
         }
@@ -472,6 +506,7 @@ fn python_sites(text: &str) -> Vec<Site> {
             priority: 1,
             offset,
             what: format!("an obfuscated `exec` ({what}) next to decoding"),
+            inline: false,
         });
     }
     out
@@ -509,6 +544,7 @@ fn javascript_sites(text: &str) -> Vec<Site> {
                 priority: 1,
                 offset,
                 what: format!("`{}` runs the output of `{}`", sink, d.as_str().trim_end_matches(['(', ' '])),
+                inline: false,
             });
         } else if let Some(arg) = rest
             .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
@@ -520,6 +556,7 @@ fn javascript_sites(text: &str) -> Vec<Site> {
                 priority: 1,
                 offset,
                 what: format!("`{}` runs `{arg}`, which holds decoded data", sink),
+                inline: false,
             });
         }
     }
@@ -542,6 +579,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         sites.sort_by_key(|s| s.offset);
         sites.truncate(MAX_SITES);
         let mut best: Option<(Severity, Stage, u8, u32, String)> = None;
+        let mut hidden: Option<(Stage, u32, String)> = None;
         let (mut line, mut at) = (1u32, 0usize);
         for site in sites {
             line += memchr::memchr_iter(b'\n', &text.as_bytes()[at..site.offset]).count() as u32;
@@ -552,6 +590,9 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             } else {
                 Severity::High
             };
+            if site.inline && hidden.is_none() {
+                hidden = Some((stage, line, site.what.clone()));
+            }
             let key = (severity, std::cmp::Reverse(stage), site.priority);
             if best
                 .as_ref()
@@ -560,7 +601,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 best = Some((severity, stage, site.priority, line, site.what));
             }
         }
-        if let Some((severity, stage, _, line, what)) = best {
+        if let Some((stage, line, what)) = hidden
+            && best.as_ref().is_some_and(|b| b.0 < Severity::Critical)
+        {
+            // A blob decoded and run where it is written is hidden code,
+            // whichever function holds it.
+            out.finding_at_any_stage(Severity::Critical, stage, &file.path, Some(line), format!("{what} on a blob written inline"));
+        } else if let Some((severity, stage, _, line, what)) = best {
             out.finding(severity, stage, &file.path, Some(line), what);
         }
     }
@@ -594,6 +641,10 @@ mod tests {
         assert!(!python_sites("o = ''\nfor i in r:\n    o += chr(ord(a[i]) ^ 3)\neval(compile(o, '<s>', 'exec'))\n").is_empty());
         assert!(!python_sites("os.system('echo %s|base64 -d|bash' % e)").is_empty());
         assert!(python_sites("subprocess.run(['git', 'describe'])\nx = base64.b64decode(y)\n").is_empty());
+        let inline = |t: &str| python_sites(t).iter().any(|s| s.inline);
+        assert!(inline("def f():\n    exec(marshal.loads(base64.b32decode(b'MMAAAAAAAAAAAAAAAAAAAAQAAAAEAAAAABZQYAAAABSAAZ')))\n"));
+        assert!(!inline("def f():\n    exec(base64.b64decode(x))\n"));
+        assert!(!inline("exec(base64.b64decode('aWQ='))"));
     }
 
     #[test]

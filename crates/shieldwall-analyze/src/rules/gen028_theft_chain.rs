@@ -109,11 +109,39 @@ static TOKEN_PATTERNS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     ])
 });
 
-/// Per file: what it reaches for and where it sends, with stages.
-#[derive(Default)]
-struct Chain {
-    secrets: Option<(String, Stage, u32)>,
-    drop: Option<(String, Stage, u32)>,
+/// The first-running drop named in each file `wanted` accepts: a
+/// request catcher, webhook, paste or file-drop site, tunnel or
+/// out-of-band host (SW-GEN-007's endpoints but IP-lookup services), a URL
+/// on a raw public IP address, and with `free_hosts` a free app host.
+/// Keyed by path: what it is, the stage and line.
+pub(crate) fn drops_in<'a>(
+    cx: &Context<'a>,
+    wanted: impl Fn(&str) -> bool,
+    free_hosts: bool,
+) -> BTreeMap<&'a str, (String, Stage, u32)> {
+    let mut found: BTreeMap<&'a str, Option<(String, Stage, u32)>> = BTreeMap::new();
+    if free_hosts {
+        for hit in cx.indicator_hits(&FREE_HOST_MATCHER).into_iter().filter(|h| wanted(&h.file.path)) {
+            let host = FREE_HOSTS[hit.pattern];
+            keep_earliest(found.entry(&hit.file.path).or_default(), format!("a free app host (`{host}`)"), hit.stage, hit.line);
+        }
+    }
+    for hit in cx.indicator_hits(&drops::MATCHER).into_iter().filter(|h| wanted(&h.file.path)) {
+        let (pattern, what) = drops::ENDPOINTS[hit.pattern];
+        if what != "an IP-lookup service" {
+            keep_earliest(found.entry(&hit.file.path).or_default(), format!("{what} (`{pattern}`)"), hit.stage, hit.line);
+        }
+    }
+    for (file, _) in cx.code_texts().filter(|(f, _)| wanted(&f.path)) {
+        let Some(facts) = &file.facts else { continue };
+        for lit in facts.strings.iter().filter(|l| l.value.len() <= 100_000) {
+            if let Some(url) = drops::public_ip_url(&lit.value) {
+                let slot = found.entry(&file.path).or_default();
+                keep_earliest(slot, format!("a raw IP address (`{url}`)"), lit.stage, lit.line);
+            }
+        }
+    }
+    found.into_iter().filter_map(|(path, drop)| Some((path, drop?))).collect()
 }
 
 fn keep_earliest(slot: &mut Option<(String, Stage, u32)>, what: String, stage: Stage, line: u32) {
@@ -123,17 +151,16 @@ fn keep_earliest(slot: &mut Option<(String, Stage, u32)>, what: String, stage: S
 }
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
-    let mut chains: BTreeMap<&str, Chain> = BTreeMap::new();
+    // Per file: the first-running secret it reaches for.
+    let mut secrets: BTreeMap<&str, Option<(String, Stage, u32)>> = BTreeMap::new();
     for hit in cx.indicator_hits(&creds::MATCHER) {
         let kind = creds::INDICATORS[hit.pattern].1;
         if !WEAK_KINDS.contains(&kind) {
-            let chain = chains.entry(&hit.file.path).or_default();
-            keep_earliest(&mut chain.secrets, kind.to_owned(), hit.stage, hit.line);
+            keep_earliest(secrets.entry(&hit.file.path).or_default(), kind.to_owned(), hit.stage, hit.line);
         }
     }
     for hit in cx.indicator_hits(&TOKEN_PATTERNS) {
-        let chain = chains.entry(&hit.file.path).or_default();
-        keep_earliest(&mut chain.secrets, "Discord or session tokens".to_owned(), hit.stage, hit.line);
+        keep_earliest(secrets.entry(&hit.file.path).or_default(), "Discord or session tokens".to_owned(), hit.stage, hit.line);
     }
     for file in cx.code_files().filter(|f| f.lang == Lang::Python) {
         let Some(facts) = &file.facts else { continue };
@@ -148,8 +175,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 .iter()
                 .find(|(module, _)| *module == head || *module == name || name.ends_with(&format!(".{module}")))
             {
-                let chain = chains.entry(&file.path).or_default();
-                keep_earliest(&mut chain.secrets, (*kind).to_owned(), stage, line);
+                keep_earliest(secrets.entry(&file.path).or_default(), (*kind).to_owned(), stage, line);
             }
         }
     }
@@ -158,44 +184,16 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         for call in &facts.calls {
             let last = call.callee.rsplit('.').next().unwrap_or("");
             if CREDENTIAL_CALLS.contains(&last) {
-                let chain = chains.entry(&file.path).or_default();
-                keep_earliest(&mut chain.secrets, format!("credentials or wallet keys (`{}`)", call.callee), call.stage, call.line);
+                keep_earliest(secrets.entry(&file.path).or_default(), format!("credentials or wallet keys (`{}`)", call.callee), call.stage, call.line);
             }
         }
     }
-    for hit in cx.indicator_hits(&FREE_HOST_MATCHER) {
-        if let Some(chain) = chains.get_mut(hit.file.path.as_str()) {
-            let host = FREE_HOSTS[hit.pattern];
-            keep_earliest(&mut chain.drop, format!("a free app host (`{host}`)"), hit.stage, hit.line);
-        }
-    }
-    for hit in cx.indicator_hits(&drops::MATCHER) {
-        let (pattern, what) = drops::ENDPOINTS[hit.pattern];
-        if what != "an IP-lookup service"
-            && let Some(chain) = chains.get_mut(hit.file.path.as_str())
-        {
-            keep_earliest(&mut chain.drop, format!("{what} (`{pattern}`)"), hit.stage, hit.line);
-        }
-    }
-    for (file, _) in cx.code_texts() {
-        let (Some(chain), Some(facts)) = (chains.get_mut(file.path.as_str()), &file.facts) else {
+    let drops = drops_in(cx, |path| secrets.contains_key(path), true);
+    for (file, secrets) in secrets {
+        let (Some((secrets, s_stage, s_line)), Some((drop, d_stage, _))) = (secrets, drops.get(file)) else {
             continue;
         };
-        for lit in facts.strings.iter().filter(|l| l.value.len() <= 100_000) {
-            let public = drops::IP_URL.captures_iter(&lit.value).find(|caps| {
-                let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
-                octets.len() == 4 && drops::is_public(&octets)
-            });
-            if let Some(caps) = public {
-                keep_earliest(&mut chain.drop, format!("a raw IP address (`{}`)", &caps[0]), lit.stage, lit.line);
-            }
-        }
-    }
-    for (file, chain) in chains {
-        let (Some((secrets, s_stage, s_line)), Some((drop, d_stage, _))) = (chain.secrets, chain.drop) else {
-            continue;
-        };
-        let stage = s_stage.min(d_stage);
+        let stage = s_stage.min(*d_stage);
         out.finding_at_any_stage(
             Severity::Critical,
             stage,

@@ -119,7 +119,12 @@ fn build_tool_only(call: &Call) -> bool {
     let program = program.rsplit('/').next().unwrap_or(program);
     BUILD_TOOLS.contains(&program)
         || call.names.iter().any(|n| n == "sys.executable")
-            && !call.strings.iter().any(|s| s.contains("http") || s == "-c")
+            && !call.strings.iter().any(|s| {
+                // `python -c …`, a URL, or a script of the sdist's own
+                // other than setup.py: not a build step.
+                let s = s.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+                s.contains("http") || s == "-c" || s.ends_with(".py") && !s.ends_with("setup.py")
+            })
 }
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
@@ -297,14 +302,15 @@ fn uploads(call: &Call) -> bool {
 }
 
 /// Whether a spawned command fetches or sends (`curl`, `wget`, a URL).
-fn network_command(call: &Call) -> bool {
+/// Whether a spawn's command line reaches the network (`curl`, `wget`,
+/// `nc`, a URL, or a DNS lookup with `nslookup`/`dig`).
+pub(crate) fn network_command(call: &Call) -> bool {
     call.strings.iter().any(|s| {
         let l = s.to_ascii_lowercase();
-        ["curl ", "wget ", "http://", "https://", "invoke-webrequest", "nc ", "ncat ", "ftp://"]
+        ["curl ", "wget ", "http://", "https://", "invoke-webrequest", "nc ", "ncat ", "ftp://", "nslookup ", "dig "]
             .iter()
             .any(|t| l.contains(t))
-            || l == "curl"
-            || l == "wget"
+            || matches!(l.as_str(), "curl" | "wget" | "nslookup" | "dig")
     })
 }
 
