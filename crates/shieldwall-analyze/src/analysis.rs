@@ -177,7 +177,9 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
         matches!(f.lang, Lang::Python | Lang::JavaScript)
             && !surface::is_not_shipped(&f.path)
             && !surface::is_test_file(&f.path)
-            && f.text.as_deref().is_some_and(lexical::has_strong_trigger)
+            && f.text
+                .as_deref()
+                .is_some_and(|t| lexical::has_strong_trigger(t) || lexical::has_public_ip_url(t))
     };
     let mut rest: Vec<usize> = (0..files.len())
         .filter(|&i| files[i].facts.is_none() && files[i].role.is_none() && wanted(&files[i]))

@@ -102,7 +102,8 @@ fn code_language(text: &str) -> Option<Lang> {
     }
 }
 
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
+/// Hex digits decoded, when `text` is nothing else.
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
     if !bytes.len().is_multiple_of(2) || !bytes.iter().all(u8::is_ascii_hexdigit) {
         return None;
@@ -114,7 +115,8 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+/// Base64 (standard or URL-safe, padding and whitespace ignored) decoded.
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let alphabet = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_' | '=');
     if !compact.chars().all(alphabet) {

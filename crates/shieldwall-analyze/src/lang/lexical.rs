@@ -432,8 +432,45 @@ fn plus(text: &str, at: usize) -> Option<usize> {
     Some(text.len() - rest.len())
 }
 
+/// Whether `text` holds a URL whose host is a public IPv4 address
+/// (`http://203.0.113.7/x`): behavior that weighs even in code that only
+/// runs when called, like the tokens of [`has_strong_trigger`].
+pub fn has_public_ip_url(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"://").any(|at| {
+        let rest = &text[at + 3..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        rest[..end].parse::<std::net::Ipv4Addr>().is_ok_and(|ip| {
+            !(ip.is_private()
+                || ip.is_loopback()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_documentation()
+                || ip.is_broadcast()
+                || ip.is_multicast())
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn public_ip_urls() {
+        assert!(super::has_public_ip_url(
+            "r = get('http://34.94.72.179/all.txt')"
+        ));
+        assert!(!super::has_public_ip_url(
+            "get('http://127.0.0.1:8080/x'); 'http://10.0.0.2'"
+        ));
+        assert!(!super::has_public_ip_url(
+            "'https://192.0.2.1/doc' 'http://0.0.0.0:80'"
+        ));
+        assert!(!super::has_public_ip_url(
+            "see https://example.test/1.2.3.4"
+        ));
+    }
+
     use super::*;
 
     #[test]

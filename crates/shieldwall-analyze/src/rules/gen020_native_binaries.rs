@@ -7,7 +7,10 @@
 //! (`py3-none-any`) wheel or an npm package for every platform an
 //! executable is unusual; one disguised under a text or image extension
 //! (`logo.png` that is an ELF file) or run by an install script or by
-//! code at import is what droppers do.
+//! code at import is what droppers do. Executables written into source
+//! as base64 or hex literals (a PE inside a string of `setup.py`) are
+//! reported too: `critical` in code that runs by itself, `high`
+//! elsewhere.
 //!
 //! **Why is this bad.** A native binary is opaque to review and to every
 //! source-level rule: whatever it does, no rule here can see it. Malicious
@@ -27,6 +30,8 @@
 //! (`cli-64.exe`, `t64.exe`) are only noted (`info`), and so are binaries
 //! in tests and docs, which are not installed. A library in an
 //! sdist weighs `low`; an executable where none is expected `medium`.
+
+use std::sync::LazyLock;
 
 use super::{Context, Emit, Rule, clip};
 use crate::artifact::ArtifactKind;
@@ -169,7 +174,76 @@ const LOADERS: &[&str] = &[
     "process.dlopen",
 ];
 
+/// How an executable written into source text starts: a quote, then
+/// the base64 or hex of a native header (`MZ`, `\x7fELF`, Mach-O).
+const ENCODED_HEADERS: &[(&str, &str)] = &[
+    ("'TV", "base64"),
+    ("\"TV", "base64"),
+    ("'f0VMR", "base64"),
+    ("\"f0VMR", "base64"),
+    ("'z/rt", "base64"),
+    ("\"z/rt", "base64"),
+    ("'4d5a", "hex"),
+    ("\"4d5a", "hex"),
+    ("'4D5A", "hex"),
+    ("\"4D5A", "hex"),
+    ("'7f454c46", "hex"),
+    ("\"7f454c46", "hex"),
+];
+
+static ENCODED_HEADER_MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new(ENCODED_HEADERS.iter().map(|(p, _)| *p)).expect("header patterns build an automaton")
+});
+
+/// Characters of an encoded blob read to recognise its header.
+const HEADER_CHARS: usize = 1400;
+/// The shortest blob that can hold an executable worth reporting.
+const MIN_BLOB_CHARS: usize = 256;
+
+/// The first native executable written into `text` as a base64 or hex
+/// literal: the byte offset, the format and the encoding.
+fn encoded_executable(text: &str) -> Option<(usize, &'static str, &'static str)> {
+    ENCODED_HEADER_MATCHER.find_iter(text).find_map(|m| {
+        let encoding = ENCODED_HEADERS[m.pattern().as_usize()].1;
+        let body = &text[m.start() + 1..];
+        let allowed = |c: char| match encoding {
+            "hex" => c.is_ascii_hexdigit(),
+            _ => c.is_ascii_alphanumeric() || c == '+' || c == '/',
+        };
+        let run = body.find(|c: char| !allowed(c)).unwrap_or(body.len());
+        if run < MIN_BLOB_CHARS {
+            return None;
+        }
+        let head = &body[..run.min(HEADER_CHARS)];
+        let bytes = match encoding {
+            "hex" => crate::embedded::decode_hex(&head[..head.len() & !1]),
+            _ => crate::embedded::decode_base64(&head[..head.len() & !3]),
+        }?;
+        let format = crate::lang::lexical::native_format(&bytes)?;
+        Some((m.start(), format, encoding))
+    })
+}
+
+/// Executables hidden in source as encoded literals (a PE in a base64
+/// string of `setup.py`): a dropper's payload, whatever the packaging.
+fn check_encoded(cx: &Context<'_>, out: &mut Emit<'_>) {
+    for (file, text) in cx.code_texts() {
+        let Some((offset, format, encoding)) = encoded_executable(text) else { continue };
+        let line = crate::lang::lexical::line_of(text.as_bytes(), offset);
+        let stage = super::gen018_decode_exec::stage_at(file, line, Some(super::gen018_decode_exec::line_text(text, offset)));
+        let severity = if stage.is_automatic() { Severity::Critical } else { Severity::High };
+        out.finding(
+            severity,
+            stage,
+            &file.path,
+            Some(line),
+            format!("holds a {format} executable written as a {encoding} literal"),
+        );
+    }
+}
+
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
+    check_encoded(cx, out);
     let natives: Vec<_> = cx.files.iter().filter_map(|f| Some((f, f.native?))).collect();
     if natives.is_empty() {
         return;

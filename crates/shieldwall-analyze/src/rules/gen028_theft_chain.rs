@@ -12,7 +12,9 @@
 //! `mockapi.io`) that no legitimate credential reader posts to. Cloud
 //! SDK calls that return resolved credentials (`get_credentials()`) and
 //! wallet calls that load a private key or seed phrase (`from_key`,
-//! `from_mnemonic`) count as reaching for secrets.
+//! `from_mnemonic`) count as reaching for secrets, as does code that
+//! names a private key or seed phrase (`private_key`, `mnemonic`) in a
+//! file whose drop is not a raw IP address.
 //!
 //! **Why is this bad.** Reading a secret and sending it to a place that
 //! needs no account is the whole job of an info-stealer. Unlike a single
@@ -96,6 +98,11 @@ const CREDENTIAL_CALLS: &[&str] = &[
     "fromMnemonic",
     "fromPhrase",
 ];
+
+/// Names of a wallet's private key or seed phrase in code.
+static WALLET_KEY: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"(?i)(?-u:\b)(?:private_?key|mnemonic|seed_?phrase|recovery_?phrase)(?-u:\b)").expect("a valid regex")
+});
 
 /// Literal fragments of stealers' Discord token patterns and session
 /// cookie names.
@@ -188,7 +195,24 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             }
         }
     }
-    let drops = drops_in(cx, |path| secrets.contains_key(path), true);
+    // Wallet keys by name: chained only with drops that are not raw IPs
+    // (wallet tools talk to their own nodes by address).
+    let mut wallet_keys: BTreeMap<&str, (String, Stage, u32)> = BTreeMap::new();
+    for (file, text) in cx.code_texts().filter(|(f, _)| matches!(f.lang, Lang::Python | Lang::JavaScript)) {
+        if let Some(m) = WALLET_KEY.find(text) {
+            let line = crate::lang::lexical::line_of(text.as_bytes(), m.start());
+            let stage = super::gen018_decode_exec::stage_at(file, line, None);
+            wallet_keys.insert(&file.path, (format!("a wallet key or seed phrase (`{}`)", m.as_str()), stage, line));
+        }
+    }
+    let drops = drops_in(cx, |path| secrets.contains_key(path) || wallet_keys.contains_key(path), true);
+    for (file, key) in wallet_keys {
+        let ip_drop = drops.get(file).is_some_and(|(what, _, _)| what.starts_with("a raw IP"));
+        if !ip_drop {
+            let (what, stage, line) = key;
+            keep_earliest(secrets.entry(file).or_default(), what, stage, line);
+        }
+    }
     for (file, secrets) in secrets {
         let (Some((secrets, s_stage, s_line)), Some((drop, d_stage, _))) = (secrets, drops.get(file)) else {
             continue;
