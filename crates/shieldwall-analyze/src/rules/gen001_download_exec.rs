@@ -28,7 +28,8 @@
 //! (or, in Python, `exec`s a variable a few lines after a download)
 //! weighs at any stage: no library needs to run code it fetches. A
 //! download followed by `os.chmod` counts as a run: droppers make the
-//! fetched program executable before they start it.
+//! fetched program executable before they start it. A download from a
+//! bare public IP address run a few lines later weighs at any stage too.
 
 use super::{Context, Emit, Rule, SPAWN_CALLEES, clip};
 use crate::lang::{Call, Facts, Lang, callee_matches};
@@ -195,6 +196,25 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                     best = Some((severity, download, run));
                 }
             }
+        }
+        // From a bare public IP, then run close by: a second stage
+        // fetched from the attacker's server, whichever function holds it.
+        let from_ip = best.filter(|(_, d, r)| {
+            !r.stage.is_automatic()
+                && r.line >= d.line
+                && r.line - d.line <= CHAIN_LINES
+                && d.strings.iter().any(|s| super::gen007_exfil_endpoint::public_ip_url(s).is_some())
+        });
+        if let Some((_, download, run)) = from_ip {
+            let url = download.strings.iter().find_map(|s| super::gen007_exfil_endpoint::public_ip_url(s)).unwrap_or_default();
+            out.finding_at_any_stage(
+                Severity::Critical,
+                run.stage,
+                &file.path,
+                Some(run.line),
+                format!("downloads from a bare IP address (`{url}`) with `{}` (line {}) and runs `{}`", download.callee, download.line, run.callee),
+            );
+            continue;
         }
         if let Some((severity, download, run)) = best {
             let url = download
