@@ -160,20 +160,6 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if downloads.is_empty() {
             continue;
         }
-        if file.lang == Lang::Python
-            && let Some((download, run)) = exec_of_fetched_value(facts, &downloads)
-        {
-            // `code = requests.get(u).json()["code"]; exec(code)`: the
-            // same remote code execution through a variable.
-            out.finding_at_any_stage(
-                Severity::Critical,
-                run.stage,
-                &file.path,
-                Some(run.line),
-                format!("`{}` runs code downloaded by `{}` (line {})", run.callee, download.callee, download.line),
-            );
-            continue;
-        }
         let runs = facts.calls.iter().filter(|c| {
             SPAWN_CALLEES.iter().any(|p| callee_matches(&c.callee, p)) || is_exec(&c.callee) || is_chmod(c)
         });
@@ -197,23 +183,25 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 }
             }
         }
-        // From a bare public IP, then run close by: a second stage
-        // fetched from the attacker's server, whichever function holds it.
-        let from_ip = best.filter(|(_, d, r)| {
-            !r.stage.is_automatic()
-                && r.line >= d.line
-                && r.line - d.line <= CHAIN_LINES
-                && d.strings.iter().any(|s| super::gen007_exfil_endpoint::public_ip_url(s).is_some())
+        // `code = requests.get(u).json()["code"]; exec(code)`: remote code
+        // execution through a variable. Or a download from a bare public
+        // IP run close by: a second stage fetched from the attacker's
+        // server. Both weigh whichever function holds them.
+        let fetched = (file.lang == Lang::Python)
+            .then(|| exec_of_fetched_value(facts, &downloads))
+            .flatten()
+            .map(|(d, r)| (r, format!("`{}` runs code downloaded by `{}` (line {})", r.callee, d.callee, d.line)));
+        let remote = fetched.or_else(|| {
+            best.and_then(|(_, d, r)| {
+                let close = r.line >= d.line && r.line - d.line <= CHAIN_LINES;
+                let url = d.strings.iter().find_map(|s| super::gen007_exfil_endpoint::public_ip_url(s))?;
+                (close && !r.stage.is_automatic()).then(|| {
+                    (r, format!("downloads from a bare IP address (`{url}`) with `{}` (line {}) and runs `{}`", d.callee, d.line, r.callee))
+                })
+            })
         });
-        if let Some((_, download, run)) = from_ip {
-            let url = download.strings.iter().find_map(|s| super::gen007_exfil_endpoint::public_ip_url(s)).unwrap_or_default();
-            out.finding_at_any_stage(
-                Severity::Critical,
-                run.stage,
-                &file.path,
-                Some(run.line),
-                format!("downloads from a bare IP address (`{url}`) with `{}` (line {}) and runs `{}`", download.callee, download.line, run.callee),
-            );
+        if let Some((run, message)) = remote {
+            out.finding_at_any_stage(Severity::Critical, run.stage, &file.path, Some(run.line), message);
             continue;
         }
         if let Some((severity, download, run)) = best {
