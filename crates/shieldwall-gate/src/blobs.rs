@@ -2,12 +2,14 @@
 //! their bytes matched the hash the upstream declared.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use futures_util::StreamExt;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 use tokio::io::AsyncWriteExt;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::upstream::{Upstream, UpstreamError};
 
@@ -65,12 +67,32 @@ pub enum BlobError {
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    reads: Arc<Semaphore>,
 }
+
+/// Cached files read on the blocking pool at a time, at most. Every
+/// blocking thread keeps allocator pages of its own, and without a bound a
+/// flood of downloads grows the pool to about one thread per connection
+/// (139 threads and ~25 MB more memory at 64 connections); reading a
+/// cached file takes microseconds, so a few threads keep up.
+const READS: usize = 8;
 
 impl BlobStore {
     /// A store rooted at `root` (created when needed).
     pub fn new(root: PathBuf) -> Self {
-        Self { root }
+        Self {
+            root,
+            reads: Arc::new(Semaphore::new(READS)),
+        }
+    }
+
+    /// Waits for a turn to read a cached file on the blocking pool; the
+    /// turn lasts as long as the permit.
+    pub async fn read_turn(&self) -> SemaphorePermit<'_> {
+        self.reads
+            .acquire()
+            .await
+            .expect("the read semaphore is never closed")
     }
 
     /// Where the file with `sha256` is kept; `None` unless `sha256` is 64

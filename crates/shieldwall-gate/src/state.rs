@@ -22,8 +22,8 @@ use crate::metrics::Metrics;
 use crate::npm::NpmState;
 use crate::overrides::{Override, ecosystem_key};
 use crate::policy::Policy;
+use crate::pypi::Page;
 use crate::pypi::ParsedPages;
-use crate::pypi::page::ProjectPage;
 use crate::record::Record;
 use crate::upstream::Upstream;
 use crate::views::{self, ViewCache};
@@ -56,7 +56,7 @@ pub struct Gate {
     /// Parsed Python project pages.
     pub pypi_pages: ParsedPages,
     /// Rendered Python index pages.
-    pub pypi_views: ViewCache<ProjectPage>,
+    pub pypi_views: ViewCache<Page>,
     /// Parsed packuments and tarball facts.
     pub npm: NpmState,
     /// Counters for `/metrics`.

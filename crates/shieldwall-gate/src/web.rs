@@ -279,6 +279,7 @@ pub async fn serve_blob(gate: &Gate, sha256: &str, client: &Client) -> Response 
     // wheels and tarballs), the whole read; larger files are streamed.
     let opened = {
         let path = path.clone();
+        let _turn = gate.blobs.read_turn().await;
         tokio::task::spawn_blocking(move || -> std::io::Result<(Blob, u64)> {
             use std::io::Read as _;
             let mut file = std::fs::File::open(&path)?;

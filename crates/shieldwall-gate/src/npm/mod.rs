@@ -27,14 +27,14 @@ use shieldwall_core::Ecosystem;
 
 use crate::blobs::{BlobError, Expected};
 use crate::decision::{Action, Decision, Subject};
-use crate::metacache::{CachedDoc, FetchError};
+use crate::metacache::FetchError;
 use crate::metrics::Route;
 use crate::policy::ScriptPolicy;
 use crate::state::Gate;
 use crate::views::{Validity, ViewCache};
 use crate::web::{self, Client, REQUEST_ID, STALE};
 
-use packument::{ABBREVIATED, VersionFacts};
+use packument::{ABBREVIATED, Packument, VersionFacts};
 
 /// The routes of the npm side.
 pub fn routes() -> Router<Arc<Gate>> {
@@ -54,18 +54,16 @@ pub fn routes() -> Router<Arc<Gate>> {
         .route("/npm/{scope}/{name}/-/{file}", get(tarball_scoped))
 }
 
-/// A parsed packument and the cached document it came from.
-type Parsed = (Arc<CachedDoc>, Arc<Value>);
-
-/// Parsed packuments and what is known about tarballs.
+/// Read packuments and what is known about tarballs.
 pub struct NpmState {
-    parsed: RwLock<HashMap<String, Parsed>>,
+    /// Packuments by name, each with the cached document it was read from.
+    parsed: RwLock<HashMap<String, Arc<Packument>>>,
     /// The install-time code found in a tarball, by sha256 (`None`: none).
     scripts: RwLock<HashMap<String, Option<String>>>,
     /// The sha256 of a tarball, by its integrity string.
     files: RwLock<HashMap<String, String>>,
     /// Rendered packuments.
-    views: ViewCache<Value>,
+    views: ViewCache<Packument>,
 }
 
 impl NpmState {
@@ -163,7 +161,13 @@ async fn serve_version(gate: &Gate, name: &str, wanted: &str, client: &Client) -
         }
     };
     let mut validity = Validity::new(gate.inputs(), Timestamp::now(), Default::default());
-    let view = visible_view(gate, &doc, client, &mut validity);
+    let full = doc.value();
+    let upstream_version = full["dist-tags"]
+        .get(wanted)
+        .and_then(Value::as_str)
+        .unwrap_or(wanted)
+        .to_owned();
+    let view = visible_view(gate, &doc, full, client, &mut validity);
     let version = view["dist-tags"]
         .get(wanted)
         .and_then(Value::as_str)
@@ -173,17 +177,12 @@ async fn serve_version(gate: &Gate, name: &str, wanted: &str, client: &Client) -
         return json_response(manifest, "application/json", client, stale);
     }
     // Held: say why, as a tarball request would.
-    let upstream_version = doc["dist-tags"]
-        .get(wanted)
-        .and_then(Value::as_str)
-        .unwrap_or(wanted);
-    let held = packument::versions(&doc)
-        .into_iter()
-        .find(|f| f.version == upstream_version)
-        .map(|f| (decide_version(gate, name, &f).0, f.version));
+    let held = doc
+        .version(&upstream_version)
+        .map(|f| (decide_version(gate, name, f).0, &f.version));
     match held {
         Some((decision, version)) if !decision.action.is_served() => {
-            web::refusal(&decision, "npm", name, &version, client, true)
+            web::refusal(&decision, "npm", name, version, client, true)
         }
         _ => not_found(&format!("{name}@{wanted}"), client),
     }
@@ -226,7 +225,7 @@ async fn serve_packument(
 fn rendered_view(
     gate: &Gate,
     name: &str,
-    doc: &Arc<Value>,
+    doc: &Arc<Packument>,
     content_type: &'static str,
     client: &Client,
 ) -> Bytes {
@@ -237,7 +236,7 @@ fn rendered_view(
         content_type,
         &client.base_url,
         |validity| {
-            let view = visible_view(gate, doc, client, validity);
+            let view = visible_view(gate, doc, doc.value(), client, validity);
             let body = if content_type == ABBREVIATED {
                 serde_json::to_vec(&packument::abbreviated(&view))
             } else {
@@ -303,8 +302,8 @@ enum LoadError {
     Failed(String),
 }
 
-/// The upstream packument of `name`, parsed, and whether it is stale.
-async fn load(gate: &Gate, name: &str) -> Result<(Arc<Value>, bool), LoadError> {
+/// The upstream packument of `name`, read, and whether it is stale.
+async fn load(gate: &Gate, name: &str) -> Result<(Arc<Packument>, bool), LoadError> {
     let encoded = name.replacen('/', "%2f", 1);
     let urls: Vec<String> = gate
         .config
@@ -336,87 +335,68 @@ async fn load(gate: &Gate, name: &str) -> Result<(Arc<Value>, bool), LoadError> 
     if fetch.stale {
         gate.metrics.count_stale();
     }
-    if let Some((doc, parsed)) = gate.npm.parsed.read().expect("npm lock").get(name)
-        && Arc::ptr_eq(doc, &fetch.doc)
+    if let Some(parsed) = gate.npm.parsed.read().expect("npm lock").get(name)
+        && Arc::ptr_eq(&parsed.doc, &fetch.doc)
     {
         return Ok((parsed.clone(), fetch.stale));
     }
-    let value: Value = serde_json::from_slice(&fetch.doc.body).map_err(|e| {
-        LoadError::Failed(format!(
-            "the upstream packument of `{name}` is not valid JSON: {e}"
-        ))
-    })?;
-    if !value.get("versions").is_some_and(Value::is_object) {
-        return Err(LoadError::Failed(format!(
-            "the upstream packument of `{name}` has no `versions`"
-        )));
-    }
-    let value = Arc::new(value);
+    let packument = Packument::read(fetch.doc)
+        .map_err(|e| LoadError::Failed(format!("the upstream packument of `{name}` {e}")))?;
+    let packument = Arc::new(packument);
     gate.npm
         .parsed
         .write()
         .expect("npm lock")
-        .insert(name.to_owned(), (fetch.doc.clone(), value.clone()));
-    Ok((value, fetch.stale))
+        .insert(name.to_owned(), packument.clone());
+    Ok((packument, fetch.stale))
 }
 
 /// The version a tarball file name belongs to: `NAME-VERSION.tgz` (the
 /// unscoped name), else the version whose upstream tarball has that file
 /// name.
-fn version_of_file<'a>(doc: &'a Value, name: &str, file: &str) -> Option<(String, &'a Value)> {
-    let versions = doc.get("versions")?.as_object()?;
+fn version_of_file<'a>(doc: &'a Packument, name: &str, file: &str) -> Option<&'a VersionFacts> {
     let unscoped = name.rsplit('/').next().unwrap_or(name);
     let by_name = file
         .strip_suffix(".tgz")
         .and_then(|stem| stem.strip_prefix(unscoped))
         .and_then(|rest| rest.strip_prefix('-'))
-        .and_then(|v| versions.get_key_value(v));
-    let found = by_name.or_else(|| {
-        versions.iter().find(|(_, m)| {
-            m["dist"]["tarball"]
-                .as_str()
-                .is_some_and(|url| url.rsplit('/').next() == Some(file))
-        })
-    })?;
-    Some((found.0.clone(), found.1))
+        .and_then(|v| doc.version(v));
+    by_name.or_else(|| doc.versions.iter().find(|f| f.tarball_file() == Some(file)))
 }
 
 /// Decides on one version from the registry's facts.
 fn decide_version(gate: &Gate, name: &str, facts: &VersionFacts) -> (Decision, String) {
-    let published = facts
-        .published
-        .as_deref()
-        .and_then(|t| t.parse::<Timestamp>().ok());
     let (decision, policy) = gate.decide(&Subject {
         ecosystem: Ecosystem::Npm,
         name,
         version: &facts.version,
         sha256: facts.integrity.as_deref(),
-        published,
+        published: facts.published,
         install_scripts: Some(facts.install_scripts),
     });
     (decision, policy.revision.clone())
 }
 
-/// The packument without the versions the policy does not serve, with
-/// URLs pointing at the gateway. Ends `validity` when a held version
-/// becomes available.
-fn visible_view(gate: &Gate, doc: &Value, client: &Client, validity: &mut Validity) -> Value {
-    let name = doc
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
+/// The packument (`full`, the parsed document of `doc`) without the
+/// versions the policy does not serve, with URLs pointing at the gateway.
+/// Ends `validity` when a held version becomes available.
+fn visible_view(
+    gate: &Gate,
+    doc: &Packument,
+    full: Value,
+    client: &Client,
+    validity: &mut Validity,
+) -> Value {
     let mut served = std::collections::HashSet::new();
-    for facts in packument::versions(doc) {
-        let decision = decide_version(gate, &name, &facts).0;
+    for facts in &doc.versions {
+        let decision = decide_version(gate, &doc.name, facts).0;
         if decision.action.is_served() {
-            served.insert(facts.version);
+            served.insert(&*facts.version);
         } else if let Some(at) = decision.available_at {
             validity.end_by(at);
         }
     }
-    packument::filtered(doc, &client.base_url, |v| served.contains(v))
+    packument::filtered(full, &client.base_url, |v| served.contains(v))
 }
 
 async fn tarball_unscoped(
@@ -447,17 +427,11 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
             return web::error(StatusCode::BAD_GATEWAY, message, client);
         }
     };
-    let Some((version, manifest)) = version_of_file(&doc, name, file) else {
+    let Some(facts) = version_of_file(&doc, name, file) else {
         return not_found(&format!("{name}/-/{file}"), client);
     };
-    let version = version.as_str();
-    let Some(facts) = packument::versions(&doc)
-        .into_iter()
-        .find(|f| f.version == version)
-    else {
-        return not_found(&format!("{name}@{version}"), client);
-    };
-    let (decision, revision) = decide_version(gate, name, &facts);
+    let version = &*facts.version;
+    let (decision, revision) = decide_version(gate, name, facts);
     let event = |kind: &str, decision: &Decision, sha256: Option<&str>| {
         let mut event = client.event(kind, "npm", name, decision, &revision);
         event.version = Some(version.to_owned());
@@ -470,16 +444,12 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
         gate.record.log(event("refused", &decision, None)).await;
         return web::refusal(&decision, "npm", name, version, client, true);
     }
-    let Some(upstream_url) = manifest["dist"]["tarball"].as_str() else {
+    let Some(upstream_url) = facts.tarball.as_deref() else {
         return not_found(&format!("{name}@{version}"), client);
     };
-    let expected = match (
-        manifest["dist"]["integrity"].as_str(),
-        manifest["dist"]["shasum"].as_str(),
-    ) {
-        (Some(sri), _) => Expected::Integrity(sri.to_owned()),
-        (None, Some(sha1)) => Expected::Sha1(sha1.to_owned()),
-        (None, None) => {
+    let expected = match facts.expected() {
+        Some(expected) => expected,
+        None => {
             let refused = Decision {
                 action: Action::Deny,
                 rule: "integrity".to_owned(),
@@ -491,7 +461,7 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
             return web::refusal(&refused, "npm", name, version, client, true);
         }
     };
-    let key = facts.integrity.clone().unwrap_or_default();
+    let key = facts.integrity.as_deref().unwrap_or_default().to_owned();
     let known = gate.npm.files.read().expect("npm lock").get(&key).cloned();
     let (sha256, cached) = match known.filter(|h| gate.blobs.contains(h)) {
         Some(sha256) => (sha256, true),
@@ -573,22 +543,22 @@ async fn serve_tarball(gate: &Gate, name: &str, file: &str, client: &Client) -> 
 /// and version (prereleases are compared only with a prerelease).
 async fn previous_tarball(
     gate: &Gate,
-    doc: &Value,
+    doc: &Packument,
     version: &str,
 ) -> Option<(std::path::PathBuf, String, String)> {
     let current = shieldwall_core::Version::parse(Ecosystem::Npm, version).ok()?;
-    let versions = doc.get("versions")?.as_object()?;
-    let (_, prev, manifest) = versions
+    let (_, previous) = doc
+        .versions
         .iter()
-        .filter_map(|(v, m)| {
-            let parsed = shieldwall_core::Version::parse(Ecosystem::Npm, v).ok()?;
+        .filter_map(|f| {
+            let parsed = shieldwall_core::Version::parse(Ecosystem::Npm, &f.version).ok()?;
             let comparable =
                 parsed < current && (current.is_prerelease() || !parsed.is_prerelease());
-            comparable.then_some((parsed, v, m))
+            comparable.then_some((parsed, f))
         })
         .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))?;
-    let url = manifest["dist"]["tarball"].as_str()?;
-    let integrity = packument::integrity(manifest)?;
+    let url = previous.tarball.as_deref()?;
+    let integrity = previous.integrity.as_deref()?.to_owned();
     let known = gate
         .npm
         .files
@@ -618,7 +588,11 @@ async fn previous_tarball(
         }
     };
     let file = url.rsplit('/').next().unwrap_or("package.tgz").to_owned();
-    Some((gate.blobs.path(&sha256)?, file, prev.clone()))
+    Some((
+        gate.blobs.path(&sha256)?,
+        file,
+        previous.version.to_string(),
+    ))
 }
 
 /// Refuses a tarball whose own `package.json` or `binding.gyp` runs code

@@ -4,24 +4,101 @@
 //! everything else kept, `dist.integrity` and signatures included), and
 //! the abbreviated form npm and pnpm ask for.
 
+use std::sync::Arc;
+
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 use shieldwall_core::{Ecosystem, Version};
+
+use crate::blobs::Expected;
+use crate::metacache::CachedDoc;
 
 /// The abbreviated packument content type.
 pub const ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
 
-/// What the filter needs to know about one version.
+/// What the gateway needs to know about one version (for decisions and
+/// tarball requests), without its manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionFacts {
     /// The version.
-    pub version: String,
-    /// `time[version]`, if present.
-    pub published: Option<String>,
+    pub version: Box<str>,
+    /// `time[version]`, when present and a valid time.
+    pub published: Option<Timestamp>,
     /// True when the registry says it runs code at install (lifecycle
     /// scripts in `scripts`, `hasInstallScript`, or `gypfile`).
     pub install_scripts: bool,
     /// `dist.integrity`, else `sha1-` from `dist.shasum`, as the file key.
-    pub integrity: Option<String>,
+    pub integrity: Option<Box<str>>,
+    /// `dist.shasum`, kept only when there is no `dist.integrity` (the
+    /// tarball is then checked against it).
+    pub shasum: Option<Box<str>>,
+    /// `dist.tarball`, the upstream URL of the tarball.
+    pub tarball: Option<Box<str>>,
+}
+
+impl VersionFacts {
+    /// The hash the tarball is checked against: `dist.integrity`, else
+    /// `dist.shasum`; `None` when the registry declares neither.
+    pub fn expected(&self) -> Option<Expected> {
+        match (&self.shasum, &self.integrity) {
+            (Some(sha1), _) => Some(Expected::Sha1(sha1.to_string())),
+            (None, Some(sri)) => Some(Expected::Integrity(sri.to_string())),
+            (None, None) => None,
+        }
+    }
+
+    /// The file name of the upstream tarball (the last segment of its URL).
+    pub fn tarball_file(&self) -> Option<&str> {
+        self.tarball
+            .as_deref()
+            .and_then(|url| url.rsplit('/').next())
+    }
+}
+
+/// A packument as the gateway keeps it: the upstream document (parsed
+/// again only to render a view) and the facts of every version. The
+/// parsed tree of a packument is several times the size of its bytes, so
+/// it is not kept.
+#[derive(Debug)]
+pub struct Packument {
+    /// The cached upstream document.
+    pub doc: Arc<CachedDoc>,
+    /// Its `name`.
+    pub name: Box<str>,
+    /// Every version, in the order of the document's `versions` map.
+    pub versions: Vec<VersionFacts>,
+}
+
+impl Packument {
+    /// Reads the packument in `doc`; an error says why it is not one.
+    pub fn read(doc: Arc<CachedDoc>) -> Result<Self, String> {
+        let value: Value =
+            serde_json::from_slice(&doc.body).map_err(|e| format!("is not valid JSON: {e}"))?;
+        if !value.get("versions").is_some_and(Value::is_object) {
+            return Err("has no `versions`".to_owned());
+        }
+        let name = value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .into();
+        let versions = versions(&value);
+        Ok(Self {
+            doc,
+            name,
+            versions,
+        })
+    }
+
+    /// The whole document, parsed (for a view).
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.doc.body).expect("the packument was read when it was cached")
+    }
+
+    /// The facts of `version`.
+    pub fn version(&self, version: &str) -> Option<&VersionFacts> {
+        self.versions.iter().find(|f| &*f.version == version)
+    }
 }
 
 /// The facts of every version in `packument`.
@@ -32,14 +109,23 @@ pub fn versions(packument: &Value) -> Vec<VersionFacts> {
     };
     versions
         .iter()
-        .map(|(version, manifest)| VersionFacts {
-            version: version.clone(),
-            published: times
-                .and_then(|t| t.get(version))
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            install_scripts: declares_install_scripts(manifest),
-            integrity: integrity(manifest),
+        .map(|(version, manifest)| {
+            let dist = manifest.get("dist");
+            let text = |key: &str| dist.and_then(|d| d.get(key)).and_then(Value::as_str);
+            VersionFacts {
+                version: version.as_str().into(),
+                published: times
+                    .and_then(|t| t.get(version))
+                    .and_then(Value::as_str)
+                    .and_then(|t| t.parse::<Timestamp>().ok()),
+                install_scripts: declares_install_scripts(manifest),
+                integrity: integrity(manifest).map(String::into_boxed_str),
+                shasum: match text("integrity") {
+                    Some(_) => None,
+                    None => text("shasum").map(Box::from),
+                },
+                tarball: text("tarball").map(Box::from),
+            }
         })
         .collect()
 }
@@ -72,8 +158,8 @@ pub fn integrity(manifest: &Value) -> Option<String> {
 
 /// The view of `packument` with only the versions `visible` accepts,
 /// tarball URLs rewritten to `{base}/npm/...`.
-pub fn filtered(packument: &Value, base: &str, visible: impl Fn(&str) -> bool) -> Value {
-    let mut out = packument.clone();
+pub fn filtered(packument: Value, base: &str, visible: impl Fn(&str) -> bool) -> Value {
+    let mut out = packument;
     let Some(doc) = out.as_object_mut() else {
         return out;
     };
@@ -250,18 +336,52 @@ mod tests {
     #[test]
     fn facts_read_times_scripts_and_integrity() {
         let facts = versions(&packument());
-        let v15 = facts.iter().find(|f| f.version == "1.5.0").unwrap();
+        let v15 = facts.iter().find(|f| &*f.version == "1.5.0").unwrap();
         assert!(v15.install_scripts);
-        assert_eq!(v15.published.as_deref(), Some("2021-01-01T00:00:00Z"));
+        assert_eq!(
+            v15.published,
+            Some("2021-01-01T00:00:00Z".parse::<Timestamp>().unwrap())
+        );
         assert_eq!(v15.integrity.as_deref(), Some("sha512-abc"));
-        let v1 = facts.iter().find(|f| f.version == "1.0.0").unwrap();
+        assert_eq!(
+            v15.expected(),
+            Some(Expected::Integrity("sha512-abc".to_owned()))
+        );
+        assert_eq!(v15.tarball_file(), Some("demo-1.5.0.tgz"));
+        let v1 = facts.iter().find(|f| &*f.version == "1.0.0").unwrap();
         assert!(!v1.install_scripts);
         assert_eq!(v1.integrity.as_deref(), Some("sha1-AP8="));
+        assert_eq!(v1.expected(), Some(Expected::Sha1("00ff".to_owned())));
+    }
+
+    fn cached(body: Vec<u8>) -> Arc<CachedDoc> {
+        Arc::new(CachedDoc {
+            upstream: 0,
+            url: "http://up/@scope%2fdemo".to_owned(),
+            content_type: Some("application/json".to_owned()),
+            body: body.into(),
+            fetched_at: Timestamp::now(),
+        })
+    }
+
+    #[test]
+    fn a_kept_packument_has_its_facts_and_parses_again_in_full() {
+        let packument = Packument::read(cached(packument().to_string().into_bytes())).unwrap();
+        assert_eq!(&*packument.name, "@scope/demo");
+        assert_eq!(packument.versions.len(), 4);
+        let facts = packument.version("2.0.0").unwrap();
+        assert_eq!(facts.tarball_file(), Some("demo-2.0.0.tgz"));
+        assert!(packument.version("9.9.9").is_none());
+        assert_eq!(packument.value(), self::packument());
+        let err = Packument::read(cached(b"{".to_vec())).unwrap_err();
+        assert!(err.starts_with("is not valid JSON"), "{err}");
+        let err = Packument::read(cached(br#"{"name":"x"}"#.to_vec())).unwrap_err();
+        assert_eq!(err, "has no `versions`");
     }
 
     #[test]
     fn hidden_versions_leave_every_place_and_latest_is_recomputed() {
-        let view = filtered(&packument(), "http://gate:8080", |v| {
+        let view = filtered(packument(), "http://gate:8080", |v| {
             v != "2.0.0" && v != "3.0.0-rc.1"
         });
         assert!(view["versions"].get("2.0.0").is_none());

@@ -52,12 +52,81 @@ pub fn routes() -> Router<Arc<Gate>> {
         .route("/pypi/files/{sha256}/{filename}", get(file))
 }
 
-/// A parsed page and the cached document it was parsed from.
-type Parsed = (Arc<CachedDoc>, Arc<ProjectPage>);
-
-/// Parsed pages, reused while their cached document is the same.
+/// Read pages by project name, reused while their cached document is the
+/// same.
 #[derive(Default)]
-pub struct ParsedPages(RwLock<HashMap<String, Parsed>>);
+pub struct ParsedPages(RwLock<HashMap<String, Arc<Page>>>);
+
+/// A project page as the gateway keeps it: the cached upstream document
+/// (parsed again only to render a view) and what a file request needs of
+/// each file. The parsed page is several times the size of its bytes, so
+/// it is not kept.
+#[derive(Debug)]
+pub struct Page {
+    /// The cached upstream document.
+    doc: Arc<CachedDoc>,
+    /// The project name the page gives.
+    pub name: Box<str>,
+    /// Its files.
+    pub files: Vec<FileFacts>,
+}
+
+/// What a file request needs to know about one file of a page.
+#[derive(Clone, Debug)]
+pub struct FileFacts {
+    /// The file name.
+    pub filename: Box<str>,
+    /// Its upstream URL (absolute).
+    pub url: Box<str>,
+    /// Its sha256, lowercase, if the upstream gave one.
+    pub sha256: Option<Box<str>>,
+    /// The sha256 of its metadata file, if one is offered with a hash.
+    pub metadata_sha256: Option<Box<str>>,
+    /// When it was uploaded, when the upstream says so.
+    pub upload_time: Option<Timestamp>,
+}
+
+impl Page {
+    /// Reads the page of project `name` in `doc`.
+    fn read(doc: Arc<CachedDoc>, name: &str) -> Result<Self, LoadError> {
+        let page = parse(&doc, name)?;
+        let files = page
+            .files
+            .iter()
+            .map(|f| FileFacts {
+                filename: f.filename.as_str().into(),
+                url: f.url.as_str().into(),
+                sha256: f.sha256().map(String::into_boxed_str),
+                metadata_sha256: f.metadata_sha256().map(String::into_boxed_str),
+                upload_time: upload_time(f),
+            })
+            .collect();
+        Ok(Self {
+            doc,
+            name: page.name.into_boxed_str(),
+            files,
+        })
+    }
+
+    /// The whole page, parsed again (for a view).
+    fn full(&self) -> ProjectPage {
+        parse(&self.doc, &self.name).expect("the page was read when it was cached")
+    }
+}
+
+/// Parses the upstream page of project `name` in `doc`.
+fn parse(doc: &CachedDoc, name: &str) -> Result<ProjectPage, LoadError> {
+    let base = reqwest::Url::parse(&doc.url).map_err(|e| LoadError::Invalid(e.to_string()))?;
+    ProjectPage::parse(&doc.body, doc.content_type.as_deref(), name, &base)
+        .map_err(|e| LoadError::Invalid(format!("`{name}` from {}: {e}", doc.url)))
+}
+
+/// The upload time of a file, when it is given and valid.
+fn upload_time(file: &FileEntry) -> Option<Timestamp> {
+    file.upload_time
+        .as_deref()
+        .and_then(|t| t.parse::<Timestamp>().ok())
+}
 
 /// The format a client asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,7 +269,7 @@ async fn project(
 
 /// The page as this client sees it, rendered: kept from an earlier
 /// request while nothing it depends on changed (see [`crate::views`]).
-fn rendered_view(gate: &Gate, page: &Arc<ProjectPage>, format: Format, client: &Client) -> Bytes {
+fn rendered_view(gate: &Gate, page: &Arc<Page>, format: Format, client: &Client) -> Bytes {
     gate.cached_view(
         &gate.pypi_views,
         &page.name,
@@ -208,7 +277,7 @@ fn rendered_view(gate: &Gate, page: &Arc<ProjectPage>, format: Format, client: &
         format.key(),
         &client.base_url,
         |validity| {
-            let view = filtered_view(gate, page, client, validity);
+            let view = filtered_view(gate, page.full(), client, validity);
             Bytes::from(match format {
                 Format::Json => view.to_json(),
                 Format::Html | Format::TextHtml => view.to_html().into_bytes(),
@@ -218,6 +287,7 @@ fn rendered_view(gate: &Gate, page: &Arc<ProjectPage>, format: Format, client: &
 }
 
 /// Why a page could not be had, as a response.
+#[derive(Debug)]
 enum LoadError {
     NotFound(String),
     Outage(String),
@@ -249,7 +319,7 @@ fn is_valid_name(name: &str) -> bool {
 
 /// The upstream page for `name` (normalized), parsed, and whether it came
 /// from the cache because the upstream was down.
-async fn load_page(gate: &Gate, name: &str) -> Result<(Arc<ProjectPage>, bool), LoadError> {
+async fn load_page(gate: &Gate, name: &str) -> Result<(Arc<Page>, bool), LoadError> {
     let urls: Vec<String> = gate
         .config
         .pypi
@@ -281,25 +351,17 @@ async fn load_page(gate: &Gate, name: &str) -> Result<(Arc<ProjectPage>, bool), 
     if fetch.stale {
         gate.metrics.count_stale();
     }
-    if let Some((doc, page)) = gate.pypi_pages.0.read().expect("page lock").get(name)
-        && Arc::ptr_eq(doc, &fetch.doc)
+    if let Some(page) = gate.pypi_pages.0.read().expect("page lock").get(name)
+        && Arc::ptr_eq(&page.doc, &fetch.doc)
     {
         return Ok((page.clone(), fetch.stale));
     }
-    let base =
-        reqwest::Url::parse(&fetch.doc.url).map_err(|e| LoadError::Invalid(e.to_string()))?;
-    let page = ProjectPage::parse(
-        &fetch.doc.body,
-        fetch.doc.content_type.as_deref(),
-        name,
-        &base,
-    )
-    .map_err(|e| LoadError::Invalid(format!("`{name}` from {}: {e}", fetch.doc.url)))?;
+    let page = Page::read(fetch.doc, name)?;
     {
         let mut files = gate.pypi_files.write().expect("file index lock");
         for file in &page.files {
-            if let Some(hash) = file.sha256() {
-                files.insert(hash, name.to_owned());
+            if let Some(hash) = &file.sha256 {
+                files.insert(hash.to_string(), name.to_owned());
             }
         }
     }
@@ -308,25 +370,23 @@ async fn load_page(gate: &Gate, name: &str) -> Result<(Arc<ProjectPage>, bool), 
         .0
         .write()
         .expect("page lock")
-        .insert(name.to_owned(), (fetch.doc.clone(), page.clone()));
+        .insert(name.to_owned(), page.clone());
     Ok((page, fetch.stale))
 }
 
-/// Decides on one file of `page`.
+/// Decides on one file (`filename`, uploaded at `published`) of project
+/// `name`.
 fn decide_file(
     gate: &Gate,
-    page: &ProjectPage,
-    file: &FileEntry,
+    name: &str,
+    filename: &str,
+    published: Option<Timestamp>,
     sha256: &str,
 ) -> (Decision, String, String) {
-    let version = file_version(&file.filename, &page.name).unwrap_or_default();
-    let published = file
-        .upload_time
-        .as_deref()
-        .and_then(|t| t.parse::<Timestamp>().ok());
+    let version = file_version(filename, name).unwrap_or_default();
     let (decision, policy) = gate.decide(&Subject {
         ecosystem: Ecosystem::PyPI,
-        name: &page.name,
+        name,
         version: &version,
         sha256: Some(sha256),
         published,
@@ -335,23 +395,23 @@ fn decide_file(
     (decision, version, policy.revision.clone())
 }
 
-/// The page as this client may see it: file URLs pointing at the gateway,
-/// files the policy does not serve marked yanked with the reason (or left
-/// out), files without a sha256 left out (they cannot be checked). Ends
-/// `validity` when a held file becomes available.
+/// The page (`page`, parsed in full) as this client may see it: file URLs
+/// pointing at the gateway, files the policy does not serve marked yanked
+/// with the reason (or left out), files without a sha256 left out (they
+/// cannot be checked). Ends `validity` when a held file becomes available.
 fn filtered_view(
     gate: &Gate,
-    page: &ProjectPage,
+    page: ProjectPage,
     client: &Client,
     validity: &mut Validity,
 ) -> ProjectPage {
     let hide = gate.policy().hide;
     let mut view = ProjectPage {
-        meta: page.meta.clone(),
-        name: page.name.clone(),
+        meta: page.meta,
+        name: page.name,
         files: Vec::with_capacity(page.files.len()),
         versions: None,
-        extra: page.extra.clone(),
+        extra: page.extra,
     };
     view.meta
         .entry("api-version")
@@ -359,17 +419,22 @@ fn filtered_view(
     let mut removed_versions = HashSet::new();
     let mut kept_versions = HashSet::new();
     let mut hidden = 0usize;
-    for file in &page.files {
-        let Some(sha256) = file.sha256().filter(|h| is_sha256(h)) else {
+    for mut entry in page.files {
+        let Some(sha256) = entry.sha256().filter(|h| is_sha256(h)) else {
             hidden += 1;
             continue;
         };
-        let (decision, version, _) = decide_file(gate, page, file, &sha256);
-        let mut entry = file.clone();
+        let (decision, version, _) = decide_file(
+            gate,
+            &view.name,
+            &entry.filename,
+            upload_time(&entry),
+            &sha256,
+        );
         entry.url = format!(
             "{}/pypi/files/{sha256}/{}",
             client.base_url,
-            urlencode(&file.filename)
+            urlencode(&entry.filename)
         );
         if !decision.action.is_served() {
             hidden += 1;
@@ -396,15 +461,14 @@ fn filtered_view(
         kept_versions.insert(version);
         view.files.push(entry);
     }
-    view.versions = page.versions.as_ref().map(|versions| {
+    view.versions = page.versions.map(|versions| {
         versions
-            .iter()
-            .filter(|v| kept_versions.contains(*v) || !removed_versions.contains(*v))
-            .cloned()
+            .into_iter()
+            .filter(|v| kept_versions.contains(v) || !removed_versions.contains(v))
             .collect()
     });
     if hidden > 0 {
-        tracing::debug!(project = %page.name, hidden, request = %client.request_id, "files held back");
+        tracing::debug!(project = %view.name, hidden, request = %client.request_id, "files held back");
     }
     view
 }
@@ -449,7 +513,13 @@ async fn file(
             &client,
         );
     };
-    let (decision, version, revision) = decide_file(&gate, &page, &entry, &sha256);
+    let (decision, version, revision) = decide_file(
+        &gate,
+        &page.name,
+        &entry.filename,
+        entry.upload_time,
+        &sha256,
+    );
     let mut event = client.event(
         if decision.action.is_served() {
             "download"
@@ -470,7 +540,7 @@ async fn file(
         return web::refusal(&decision, "pypi", &page.name, &version, &client, false);
     }
     let (want, url, limit) = if metadata {
-        let Some(hash) = entry.metadata_sha256().filter(|h| is_sha256(h)) else {
+        let Some(hash) = entry.metadata_sha256.as_deref().filter(|h| is_sha256(h)) else {
             return web::error(
                 StatusCode::NOT_FOUND,
                 format!("`{artifact_name}` has no metadata file with a hash"),
@@ -478,14 +548,14 @@ async fn file(
             );
         };
         (
-            hash,
+            hash.to_owned(),
             format!("{}.metadata", entry.url),
             gate.config.cache.max_metadata_bytes,
         )
     } else {
         (
             sha256.clone(),
-            entry.url.clone(),
+            entry.url.to_string(),
             gate.config.cache.max_artifact_bytes,
         )
     };
@@ -558,8 +628,8 @@ async fn file(
 /// its stored path, file name and version.
 async fn previous_file(
     gate: &Gate,
-    page: &ProjectPage,
-    entry: &FileEntry,
+    page: &Page,
+    entry: &FileFacts,
     version: &str,
 ) -> Option<(std::path::PathBuf, String, String)> {
     let current = shieldwall_core::Version::parse(Ecosystem::PyPI, version).ok()?;
@@ -571,12 +641,12 @@ async fn previous_file(
         .filter_map(|f| {
             let v = file_version(&f.filename, &page.name)?;
             let parsed = shieldwall_core::Version::parse(Ecosystem::PyPI, &v).ok()?;
-            (parsed < current && f.sha256().is_some_and(|h| is_sha256(&h)))
+            (parsed < current && f.sha256.as_deref().is_some_and(is_sha256))
                 .then_some((parsed, v, f))
         })
         .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))?;
     let (_, prev_version, file) = candidate;
-    let hash = file.sha256()?;
+    let hash = file.sha256.as_deref()?.to_owned();
     if !gate.blobs.contains(&hash) {
         gate.blobs
             .fetch(
@@ -588,15 +658,15 @@ async fn previous_file(
             .await
             .ok()?;
     }
-    Some((gate.blobs.path(&hash)?, file.filename.clone(), prev_version))
+    Some((
+        gate.blobs.path(&hash)?,
+        file.filename.to_string(),
+        prev_version,
+    ))
 }
 
 /// Finds the file with `sha256` and `filename` on its project's page.
-async fn find_file(
-    gate: &Gate,
-    sha256: &str,
-    filename: &str,
-) -> Option<(Arc<ProjectPage>, FileEntry)> {
+async fn find_file(gate: &Gate, sha256: &str, filename: &str) -> Option<(Arc<Page>, FileFacts)> {
     let known = gate
         .pypi_files
         .read()
@@ -615,7 +685,7 @@ async fn find_file(
         if let Some(entry) = page
             .files
             .iter()
-            .find(|f| f.filename == filename && f.sha256().as_deref() == Some(sha256))
+            .find(|f| &*f.filename == filename && f.sha256.as_deref() == Some(sha256))
         {
             return Some((page.clone(), entry.clone()));
         }
@@ -648,6 +718,49 @@ mod tests {
             negotiate(Some("text/html"), Some(JSON_TYPE)),
             Some(Format::Json)
         );
+    }
+
+    #[test]
+    fn a_kept_page_has_the_facts_of_its_files_and_parses_again_in_full() {
+        let body = br#"{"meta":{"api-version":"1.1"},"name":"demo","versions":["1.0"],
+          "files":[{"filename":"demo-1.0-py3-none-any.whl","url":"../../files/demo-1.0-py3-none-any.whl",
+            "hashes":{"sha256":"AB"},"upload-time":"2026-01-01T00:00:00.000000Z",
+            "core-metadata":{"sha256":"CD"},"x-custom":1},
+            {"filename":"demo-1.0.tar.gz","url":"https://files.example.test/demo-1.0.tar.gz","hashes":{}}]}"#;
+        let doc = Arc::new(CachedDoc {
+            upstream: 0,
+            url: "http://127.0.0.1:9000/simple/demo/".to_owned(),
+            content_type: Some(JSON_TYPE.to_owned()),
+            body: Bytes::from_static(body),
+            fetched_at: Timestamp::now(),
+        });
+        let page = Page::read(doc, "demo").unwrap();
+        assert_eq!(&*page.name, "demo");
+        let wheel = &page.files[0];
+        assert_eq!(
+            &*wheel.url,
+            "http://127.0.0.1:9000/files/demo-1.0-py3-none-any.whl"
+        );
+        assert_eq!(wheel.sha256.as_deref(), Some("ab"));
+        assert_eq!(wheel.metadata_sha256.as_deref(), Some("cd"));
+        assert_eq!(
+            wheel.upload_time,
+            Some("2026-01-01T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(page.files[1].sha256, None);
+        assert_eq!(page.files[1].upload_time, None);
+        let full = page.full();
+        assert_eq!(full.files.len(), 2);
+        assert_eq!(full.files[0].extra["x-custom"], 1);
+        assert_eq!(full.versions.as_deref(), Some(&["1.0".to_owned()][..]));
+        let broken = Arc::new(CachedDoc {
+            body: Bytes::from_static(b"{"),
+            ..(*page.doc).clone()
+        });
+        assert!(matches!(
+            Page::read(broken, "demo"),
+            Err(LoadError::Invalid(_))
+        ));
     }
 
     #[test]
