@@ -30,6 +30,7 @@ use std::sync::LazyLock;
 
 use super::{Context, Emit, Rule, matcher};
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-007",
@@ -97,10 +98,10 @@ pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
 pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
     LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
 
-pub(crate) static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
-        .expect("a valid regex")
-});
+pub(crate) static IP_URL: Guarded = Guarded::new(
+    &["://"],
+    r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?",
+);
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for hit in cx.indicator_hits(&MATCHER) {

@@ -43,6 +43,7 @@ use super::{Context, Emit, Rule, is_network, is_spawn};
 use crate::analysis::SourceFile;
 use crate::lang::Lang;
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-019",
@@ -69,10 +70,10 @@ static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `getattr(__builtins__, <not a literal>)`.
-static COMPUTED_BUILTIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#)
-        .expect("a valid regex")
-});
+pub(crate) static COMPUTED_BUILTIN: Guarded = Guarded::new(
+    &["builtins"],
+    r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#,
+);
 
 /// `IlIlIIlI`-style identifiers.
 static LI_IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)[lI]{8,}(?-u:\b)").expect("a valid regex"));

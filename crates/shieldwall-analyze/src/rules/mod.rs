@@ -422,3 +422,50 @@ pub fn matcher(patterns: &[&str]) -> aho_corasick::AhoCorasick {
         .build(patterns)
         .expect("indicator patterns build an automaton")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::guarded::tests::assert_sound;
+
+    /// Every guarded expression of the catalog: each match holds one of
+    /// its needles, so skipping texts without them changes no answer.
+    #[test]
+    fn guarded_expressions_are_sound() {
+        use super::{
+            gen007_exfil_endpoint as g007, gen009_github_api as g009, gen012_gating as g012,
+            gen018_decode_exec as g018, gen019_obfuscation as g019, gen029_hosted_payload as g029,
+            py002_setup_install_hooks as p002,
+        };
+        let all = [
+            ("PYTHON_CODE", &crate::embedded::PYTHON_CODE),
+            ("JAVASCRIPT_CODE", &crate::embedded::JAVASCRIPT_CODE),
+            ("IP_URL", &g007::IP_URL),
+            ("CONTENTS", &g009::CONTENTS),
+            ("TOKEN", &g009::TOKEN),
+            ("TOKEN_URL", &g009::TOKEN_URL),
+            ("ENV_SET", &g012::ENV_SET),
+            ("PY_SINK", &g018::PY_SINK),
+            ("PY_DECODER", &g018::PY_DECODER),
+            ("PY_DECODED_VAR", &g018::PY_DECODED_VAR),
+            ("PY_DEF", &g018::PY_DEF),
+            ("PY_STRONG_DECODER", &g018::PY_STRONG_DECODER),
+            ("PY_CHR_ACCUMULATE", &g018::PY_CHR_ACCUMULATE),
+            ("PY_SPAWN_SINK", &g018::PY_SPAWN_SINK),
+            ("SHELL_DECODE_RUN", &g018::SHELL_DECODE_RUN),
+            ("JS_SINK", &g018::JS_SINK),
+            ("JS_DECODED_VAR", &g018::JS_DECODED_VAR),
+            ("PY_BUILTIN_LOOKUP", &g018::PY_BUILTIN_LOOKUP),
+            ("CHR_CHAIN", &g018::CHR_CHAIN),
+            ("REVERSED", &g018::REVERSED),
+            ("COMPUTED_BUILTIN", &g019::COMPUTED_BUILTIN),
+            ("SHARED_PROGRAM", &g029::SHARED_PROGRAM),
+            ("WINDOWS_PROGRAM", &g029::WINDOWS_PROGRAM),
+            ("IP_PROGRAM", &g029::IP_PROGRAM),
+            ("TOP_LEVEL_DEF", &p002::TOP_LEVEL_DEF),
+            ("COMMAND_CLASS", &p002::COMMAND_CLASS),
+        ];
+        for (name, guarded) in all {
+            assert_sound(name, guarded);
+        }
+    }
+}
