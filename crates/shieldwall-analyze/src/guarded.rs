@@ -18,6 +18,10 @@ use regex::{Captures, Match, Regex};
 pub(crate) struct Guarded {
     pattern: &'static str,
     needles: &'static [&'static str],
+    /// Whether needles are found regardless of ASCII case (for `(?i)`
+    /// patterns; the tests allow no letter whose case-insensitive class
+    /// holds a non-ASCII character, such as `k` or `s`).
+    ignore_case: bool,
     regex: OnceLock<Regex>,
 }
 
@@ -28,6 +32,21 @@ impl Guarded {
         Self {
             pattern,
             needles,
+            ignore_case: false,
+            regex: OnceLock::new(),
+        }
+    }
+
+    /// `pattern`, every match of which contains one of `needles` in
+    /// lower or upper ASCII case.
+    pub(crate) const fn ascii_case_insensitive(
+        needles: &'static [&'static str],
+        pattern: &'static str,
+    ) -> Self {
+        Self {
+            pattern,
+            needles,
+            ignore_case: true,
             regex: OnceLock::new(),
         }
     }
@@ -36,7 +55,13 @@ impl Guarded {
     fn for_text(&self, text: &str) -> Option<&Regex> {
         self.needles
             .iter()
-            .any(|n| text.contains(n))
+            .any(|n| {
+                if self.ignore_case {
+                    contains_ignore_ascii_case(text, n)
+                } else {
+                    text.contains(n)
+                }
+            })
             .then(|| self.compiled())
     }
 
@@ -76,27 +101,90 @@ impl Guarded {
     }
 }
 
+/// Whether `text` holds `needle` (lowercase ASCII) in any ASCII case.
+fn contains_ignore_ascii_case(text: &str, needle: &str) -> bool {
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
+        text.get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
-    use regex_syntax::hir::{Hir, HirKind};
+    use regex_syntax::hir::{Class, Hir, HirKind};
 
-    use super::Guarded;
+    use super::{Guarded, contains_ignore_ascii_case};
 
     /// Whether every match of `hir` provably contains one of `needles`:
     /// a literal holding a needle, a capture or a repetition (at least
     /// once) of such, a concatenation with such a part, or an alternation
     /// all of whose branches are such.
-    fn covered(hir: &Hir, needles: &[&str]) -> bool {
+    fn covered(hir: &Hir, needles: &[&str], ignore_case: bool) -> bool {
+        let holds = |run: &str| {
+            needles.iter().any(|n| {
+                if ignore_case {
+                    run.to_ascii_lowercase().contains(n)
+                } else {
+                    run.contains(n)
+                }
+            })
+        };
         match hir.kind() {
-            HirKind::Literal(lit) => {
-                let lit = String::from_utf8_lossy(&lit.0);
-                needles.iter().any(|n| lit.contains(n))
+            HirKind::Literal(lit) => holds(&String::from_utf8_lossy(&lit.0)),
+            HirKind::Capture(c) => covered(&c.sub, needles, ignore_case),
+            HirKind::Repetition(r) => r.min >= 1 && covered(&r.sub, needles, ignore_case),
+            HirKind::Concat(parts) => {
+                // Runs of adjacent fixed text (each letter in either case,
+                // when ignoring case) hold a needle, or some part does.
+                let mut run = String::new();
+                for part in parts {
+                    match fixed_text(part, ignore_case) {
+                        Some(text) => run.push_str(&text),
+                        None => {
+                            if holds(&run) {
+                                return true;
+                            }
+                            run.clear();
+                        }
+                    }
+                }
+                holds(&run) || parts.iter().any(|p| covered(p, needles, ignore_case))
             }
-            HirKind::Capture(c) => covered(&c.sub, needles),
-            HirKind::Repetition(r) => r.min >= 1 && covered(&r.sub, needles),
-            HirKind::Concat(parts) => parts.iter().any(|p| covered(p, needles)),
-            HirKind::Alternation(branches) => branches.iter().all(|b| covered(b, needles)),
+            HirKind::Alternation(branches) => {
+                branches.iter().all(|b| covered(b, needles, ignore_case))
+            }
             _ => false,
+        }
+    }
+
+    /// The text `hir` always matches, up to ASCII case when
+    /// `ignore_case`: a literal, or a class of exactly the two cases of
+    /// one ASCII letter (not `k` or `s`, whose classes hold the Kelvin
+    /// sign and the long s).
+    fn fixed_text(hir: &Hir, ignore_case: bool) -> Option<String> {
+        match hir.kind() {
+            HirKind::Literal(lit) => Some(String::from_utf8_lossy(&lit.0).into_owned()),
+            HirKind::Class(Class::Unicode(class)) if ignore_case => {
+                let chars: Vec<char> = class
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(3)
+                    .collect();
+                match chars[..] {
+                    [upper, lower]
+                        if upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase() =>
+                    {
+                        Some(lower.to_string())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
         }
     }
 
@@ -104,7 +192,14 @@ pub(crate) mod tests {
     pub(crate) fn assert_sound(name: &str, guarded: &Guarded) {
         let hir = regex_syntax::parse(guarded.pattern).expect("a valid regex");
         assert!(
-            covered(&hir, guarded.needles),
+            guarded
+                .needles
+                .iter()
+                .all(|n| !guarded.ignore_case || *n == n.to_ascii_lowercase()),
+            "{name}: needles of a case-insensitive guard are lowercase"
+        );
+        assert!(
+            covered(&hir, guarded.needles, guarded.ignore_case),
             "{name}: a match can hold none of {:?}",
             guarded.needles
         );
@@ -112,30 +207,34 @@ pub(crate) mod tests {
 
     #[test]
     fn needles_are_checked() {
-        assert!(covered(
-            &regex_syntax::parse("ab(c|de)+f").unwrap(),
-            &["c", "d"]
-        ));
-        assert!(covered(
-            &regex_syntax::parse("x(?:abc|abd)").unwrap(),
-            &["ab"]
-        ));
-        assert!(!covered(
-            &regex_syntax::parse("ab(c|de)*f").unwrap(),
-            &["c", "d"]
-        ));
-        assert!(!covered(
-            &regex_syntax::parse("(?i)exec").unwrap(),
-            &["exec"]
-        ));
-        assert!(!covered(
-            &regex_syntax::parse("exec|\\w+").unwrap(),
-            &["exec"]
-        ));
-        assert!(covered(
-            &regex_syntax::parse("(?i)https?://x").unwrap(),
-            &["://"]
-        ));
+        let check = |pattern: &str, needles: &[&str], ignore_case: bool| {
+            covered(&regex_syntax::parse(pattern).unwrap(), needles, ignore_case)
+        };
+        assert!(check("ab(c|de)+f", &["c", "d"], false));
+        assert!(check("x(?:abc|abd)", &["ab"], false));
+        assert!(!check("ab(c|de)*f", &["c", "d"], false));
+        assert!(!check("(?i)exec", &["exec"], false));
+        assert!(!check(r"exec|\w+", &["exec"], false));
+        assert!(check("(?i)https?://x", &["://"], false));
+        assert!(check("(?i)exec", &["exec"], true));
+        assert!(check("(?i)x(?:abc|abd)", &["ab"], true));
+        // `(?i)k` also matches the Kelvin sign, `(?i)s` the long s.
+        assert!(!check("(?i)kelvin", &["kelvin"], true));
+        assert!(!check("(?i)bus", &["bus"], true));
+        assert!(check("(?i)bus", &["bu"], true));
+        assert!(check(r"(?i)bun\.sh", &["bun."], true));
+        assert!(!check(r"(?i)bun\s+run", &["bunrun"], true));
+    }
+
+    #[test]
+    fn ignoring_case_finds_every_case() {
+        assert!(contains_ignore_ascii_case("x DROPBOX y", "dropbox"));
+        assert!(contains_ignore_ascii_case("dRoPbOx", "dropbox"));
+        assert!(!contains_ignore_ascii_case("drop box", "dropbox"));
+        assert!(!contains_ignore_ascii_case("dropbo", "dropbox"));
+        let guarded = Guarded::ascii_case_insensitive(&["bun"], r"(?i)\bbun\s+run");
+        assert!(guarded.is_match("BUN run x"));
+        assert!(!guarded.is_match("deno run x"));
     }
 
     #[test]

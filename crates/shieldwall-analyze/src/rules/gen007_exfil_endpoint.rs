@@ -26,9 +26,8 @@
 //! to a call there (a request catcher, webhook, tunnel, file drop or
 //! out-of-band host contacted as the package installs or loads).
 
-use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, Indicators};
 use crate::model::{Severity, Stage};
 use crate::guarded::Guarded;
 
@@ -95,8 +94,8 @@ pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
     ("checkip.amazonaws.com", "an IP-lookup service"),
 ];
 
-pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
+pub(crate) static MATCHER: Indicators =
+    Indicators::new(|| ENDPOINTS.iter().map(|(p, _)| *p).collect());
 
 pub(crate) static IP_URL: Guarded = Guarded::new(
     &["://"],

@@ -56,12 +56,10 @@ static HEX_IDENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)_0x[0-9a-f]{4,6}(?-u:\b)").expect("a valid regex"));
 
 /// Marks of the free Python obfuscators.
-static PY_OBFUSCATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|(?-u:\b)_{3,}\s*=\s*__import__\("#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_OBFUSCATOR: Guarded = Guarded::ascii_case_insensitive(
+    &["lambda", "exec(", "obf", "encrypted", "protected", "pyob", "__import__("],
+    r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|(?-u:\b)_{3,}\s*=\s*__import__\("#,
+);
 
 /// A word mixing Latin letters with Cyrillic or Greek ones.
 static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {

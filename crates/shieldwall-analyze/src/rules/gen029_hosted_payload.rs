@@ -43,8 +43,8 @@ pub(crate) static RULE: Rule = Rule {
 
 /// A URL on a file-sharing, chat, drop or free app host whose path names
 /// a program or script.
-pub(crate) static SHARED_PROGRAM: Guarded = Guarded::new(
-    &["://"],
+pub(crate) static SHARED_PROGRAM: Guarded = Guarded::ascii_case_insensitive(
+    &["cordapp", "dropbox", "google", "tran", "0x0.", "catbox", "anonfile", "gofile", "mediafire", "tebin", "te.ee/r", "rentry", ".dev", "uapp.com", "onrender", "glitch", "repl.co", "pythonanywhere", "000webho"],
     r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[\w.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
 );
 
