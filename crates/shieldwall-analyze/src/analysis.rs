@@ -126,11 +126,15 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
         .collect();
 
     // Parse the files that load automatically, following their imports.
-    let mut queue: VecDeque<usize> = plan
+    // In archive order: which files fit the parse budget must not depend
+    // on hash order.
+    let mut first: Vec<usize> = plan
         .roles
         .keys()
         .filter_map(|p| index.get(p).copied())
         .collect();
+    first.sort_unstable();
+    let mut queue = VecDeque::from(first);
     let modules = ModuleIndex::new(&files);
     while let Some(i) = queue.pop_front() {
         let Some(role) = plan.roles.get(&files[i].path).cloned() else {

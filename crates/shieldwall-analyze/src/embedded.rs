@@ -8,11 +8,10 @@
 //! decompressed size is capped, and nothing decoded is ever run.
 
 use std::io::Read;
-use std::sync::LazyLock;
 
 use base64::Engine;
-use regex::Regex;
 
+use crate::guarded::Guarded;
 use crate::lang::Lang;
 
 /// Literals shorter than this are not worth decoding.
@@ -36,17 +35,23 @@ pub struct Payload {
 
 /// Python source: an import, a definition or a call of the builtins
 /// droppers use, at the start of a line or after `;`.
-static PYTHON_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|;)[ \t]*(?:import [\w.]+|from [\w.]+ import |def \w+\(|class \w+[(:]|exec\(|eval\(|__import__\()")
-        .expect("a valid regex")
-});
+pub(crate) static PYTHON_CODE: Guarded = Guarded::new(
+    &["import", "def ", "class ", "exec(", "eval("],
+    r"(?m)(?:^|;)[ \t]*(?:import [\w.]+|from [\w.]+ import |def \w+\(|class \w+[(:]|exec\(|eval\(|__import__\()",
+);
 
 /// JavaScript source: `require(`, `import … from`, a function, or the
 /// process and child-process objects.
-static JAVASCRIPT_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"require\(\s*['"][\w:./@-]+['"]\s*\)|(?m)^\s*import .* from ['"]|child_process|process\.env|\bfunction\s*\w*\s*\("#)
-        .expect("a valid regex")
-});
+pub(crate) static JAVASCRIPT_CODE: Guarded = Guarded::new(
+    &[
+        "require(",
+        "import ",
+        "child_process",
+        "process.env",
+        "function",
+    ],
+    r#"require\(\s*['"][\w:./@-]+['"]\s*\)|(?m)^\s*import .* from ['"]|child_process|process\.env|\bfunction\s*\w*\s*\("#,
+);
 
 /// The code hidden in literal `value`, if it decodes to any.
 pub fn decode(value: &str) -> Option<Payload> {

@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod artifact;
 pub mod diff;
 pub mod embedded;
+mod guarded;
 pub mod identity;
 pub mod lang;
 pub mod model;

@@ -33,6 +33,7 @@ use std::sync::LazyLock;
 use super::support::{self, Text};
 use super::{Context, Emit, Rule, clip};
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-003",
@@ -54,17 +55,15 @@ enum Kind {
     Installs,
 }
 
-static INSTALLS: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(
-        r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v\d+\.\d+|(?-u:\b)node-v\d+\.\d+\.\d+-(?:linux|darwin|win)|/dist/v\d+\.\d+\.\d+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.\d+\.\d+\+\d+-|(?-u:\b)(?:npm|pnpm|yarn)\s+(?:i|install|add)\s+(?:-g|--global)\s+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)\s+(?:i|install|add)\s+(?:bun|deno)(?:@\S*)?\s+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn\s+global\s+add\s+(?:bun|deno)(?-u:\b)|(?-u:\b)uv\s+python\s+install(?-u:\b)|(?-u:\b)pyenv\s+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)\s+install(?-u:\b)|(?-u:\b)volta\s+install\s+node(?-u:\b)",
-    )
-    .expect("a valid regex")
-});
+pub(crate) static INSTALLS: Guarded = Guarded::ascii_case_insensitive(
+    &["bun", "deno", "node-", "python", "npm", "yarn", "pyenv", "nvm", "fnm", "volta"],
+    r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v\d+\.\d+|(?-u:\b)node-v\d+\.\d+\.\d+-(?:linux|darwin|win)|/dist/v\d+\.\d+\.\d+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.\d+\.\d+\+\d+-|(?-u:\b)(?:npm|pnpm|yarn)\s+(?:i|install|add)\s+(?:-g|--global)\s+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)\s+(?:i|install|add)\s+(?:bun|deno)(?:@\S*)?\s+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn\s+global\s+add\s+(?:bun|deno)(?-u:\b)|(?-u:\b)uv\s+python\s+install(?-u:\b)|(?-u:\b)pyenv\s+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)\s+install(?-u:\b)|(?-u:\b)volta\s+install\s+node(?-u:\b)",
+);
 
-static STARTS: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?:^|[\s/&|;(])(?:bun|bunx|bun\.exe)\s+(?:run\s+|x\s+)?\S|(?:^|[\s&|;])npx\s+(?:-y\s+|--yes\s+)?(?:github:|git\+|https?://)|(?:^|[\s&|;])deno\s+run\s")
-        .expect("a valid regex")
-});
+pub(crate) static STARTS: Guarded = Guarded::ascii_case_insensitive(
+    &["bun", "npx", "deno"],
+    r"(?i)(?:^|[\s/&|;(])(?:bun|bunx|bun\.exe)\s+(?:run\s+|x\s+)?\S|(?:^|[\s&|;])npx\s+(?:-y\s+|--yes\s+)?(?:github:|git\+|https?://)|(?:^|[\s&|;])deno\s+run\s",
+);
 
 static DROPPER: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"(?i)setup_bun\.js|bun_environment\.js").expect("a valid regex"));

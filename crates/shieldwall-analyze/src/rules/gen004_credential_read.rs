@@ -27,9 +27,8 @@
 //! itself.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, Indicators};
 use crate::model::{Severity, Stage};
 
 pub(crate) static RULE: Rule = Rule {
@@ -89,8 +88,8 @@ pub(crate) const INDICATORS: &[(&str, &str)] = &[
     (".terraform.d/credentials", "Terraform tokens"),
 ];
 
-pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| matcher(&INDICATORS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
+pub(crate) static MATCHER: Indicators =
+    Indicators::new(|| INDICATORS.iter().map(|(p, _)| *p).collect());
 
 /// Kinds so often read by the tool they belong to that one alone says
 /// little.

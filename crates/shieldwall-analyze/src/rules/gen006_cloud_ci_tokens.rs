@@ -22,9 +22,8 @@
 //! code that runs by itself.
 
 use std::collections::BTreeSet;
-use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, is_network, matcher};
+use super::{Context, Emit, Rule, is_network, Indicators};
 use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -48,8 +47,8 @@ const INDICATORS: &[(&str, &str)] = &[
     ("Runner.Worker", "the CI runner's process"),
 ];
 
-static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| matcher(&INDICATORS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
+static MATCHER: Indicators =
+    Indicators::new(|| INDICATORS.iter().map(|(p, _)| *p).collect());
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut seen = BTreeSet::new();

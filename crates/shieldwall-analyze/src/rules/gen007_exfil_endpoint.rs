@@ -28,11 +28,11 @@
 //! request catcher, webhook, tunnel, file drop, out-of-band host or raw
 //! IP address contacted as the package installs or loads).
 
-use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, is_network, matcher};
+use super::{Context, Emit, Indicators, Rule, is_network};
 use crate::analysis::SourceFile;
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-007",
@@ -98,13 +98,13 @@ pub(crate) const ENDPOINTS: &[(&str, &str)] = &[
     ("checkip.amazonaws.com", "an IP-lookup service"),
 ];
 
-pub(crate) static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| matcher(&ENDPOINTS.iter().map(|(p, _)| *p).collect::<Vec<_>>()));
+pub(crate) static MATCHER: Indicators =
+    Indicators::new(|| ENDPOINTS.iter().map(|(p, _)| *p).collect());
 
-static IP_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?")
-        .expect("a valid regex")
-});
+pub(crate) static IP_URL: Guarded = Guarded::new(
+    &["://"],
+    r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?",
+);
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for hit in cx.indicator_hits(&MATCHER) {

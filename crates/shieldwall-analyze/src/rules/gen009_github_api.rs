@@ -27,11 +27,11 @@
 //! Reading public releases is not reported. A hard-coded token is
 //! `medium` wherever it is (it is a leak even when it is not malice).
 
-use std::sync::LazyLock;
 
 use super::support;
 use super::{Context, Emit, Rule, clip};
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-009",
@@ -56,18 +56,20 @@ const WRITES: &[(&str, &str, bool)] = &[
     ("/git/trees", "writes git trees through the GitHub API", false),
 ];
 
-static CONTENTS: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"/repos/[^/\s]+/[^/\s]+/(?:contents/\S*\.github/workflows|contents/|actions/workflows)|\.github/workflows/[^\s]*\.ya?ml")
-        .expect("a valid regex")
-});
+pub(crate) static CONTENTS: Guarded = Guarded::new(
+    &[".github/workflows", "contents/", "actions/workflows"],
+    r"/repos/[^/\s]+/[^/\s]+/(?:contents/\S*\.github/workflows|contents/|actions/workflows)|\.github/workflows/[^\s]*\.ya?ml",
+);
 
-static TOKEN: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,90}|npm_[A-Za-z0-9]{36})(?-u:\b)").expect("a valid regex")
-});
+pub(crate) static TOKEN: Guarded = Guarded::new(
+    &["gh", "github_pat_", "npm_"],
+    r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,90}|npm_[A-Za-z0-9]{36})(?-u:\b)",
+);
 
-static TOKEN_URL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)https?://(?:x-access-token|oauth2|[^\s/:@]*:)?[^\s/@]*(?:token|gh[pous]_|github_pat_|\$\{|\{\})[^\s/@]*@[^\s/]+").expect("a valid regex")
-});
+pub(crate) static TOKEN_URL: Guarded = Guarded::new(
+    &["://"],
+    r"(?i)https?://(?:x-access-token|oauth2|[^\s/:@]*:)?[^\s/@]*(?:token|gh[pous]_|github_pat_|\$\{|\{\})[^\s/@]*@[^\s/]+",
+);
 
 /// Whether a token-shaped literal looks real (mixed characters, not a
 /// placeholder like `ghp_xxxx…`).

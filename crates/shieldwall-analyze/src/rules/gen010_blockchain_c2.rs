@@ -28,7 +28,7 @@
 use std::sync::LazyLock;
 
 use super::support;
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, Indicators};
 use crate::model::{Severity, Stage};
 
 pub(crate) static RULE: Rule = Rule {
@@ -57,7 +57,7 @@ const MARKERS: &[&str] = &[
     "getTransactionInfoById",
 ];
 
-static MARKER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| matcher(MARKERS));
+static MARKER: Indicators = Indicators::new(|| MARKERS.to_vec());
 
 static ADDRESS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(r#"['"`](?:0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33})['"`]"#).expect("a valid regex")

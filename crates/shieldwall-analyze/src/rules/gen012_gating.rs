@@ -24,10 +24,10 @@
 //! in a file that also spawns or talks to the network at the same
 //! automatic stage, and then weigh `medium`.
 
-use std::sync::LazyLock;
 
 use super::{Context, Emit, Rule, is_network, is_spawn};
 use crate::model::Severity;
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-012",
@@ -36,10 +36,10 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-static ENV_SET: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"(?:environ\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=]|putenv\(\s*['"]([A-Z][A-Z0-9_]{2,63})['"]|process\.env\.([A-Z][A-Z0-9_]{2,63})\s*=[^=]|process\.env\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=])"#)
-        .expect("a valid regex")
-});
+pub(crate) static ENV_SET: Guarded = Guarded::new(
+    &["environ[", "putenv(", "process.env"],
+    r#"(?:environ\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=]|putenv\(\s*['"]([A-Z][A-Z0-9_]{2,63})['"]|process\.env\.([A-Z][A-Z0-9_]{2,63})\s*=[^=]|process\.env\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=])"#,
+);
 
 const PLATFORM: &[&str] = &["platform.system", "sys.platform", "os.name", "process.platform", "os.platform", "platform.platform"];
 

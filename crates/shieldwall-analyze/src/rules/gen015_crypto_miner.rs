@@ -24,7 +24,7 @@
 use std::sync::LazyLock;
 
 use super::support;
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, Indicators};
 use crate::model::{Severity, Stage};
 
 pub(crate) static RULE: Rule = Rule {
@@ -64,8 +64,8 @@ const INDICATORS: &[(&str, &str, bool)] = &[
     ("nbminer", "a GPU miner", true),
 ];
 
-static MATCHER: LazyLock<aho_corasick::AhoCorasick> =
-    LazyLock::new(|| matcher(&INDICATORS.iter().map(|(p, _, _)| *p).collect::<Vec<_>>()));
+static MATCHER: Indicators =
+    Indicators::new(|| INDICATORS.iter().map(|(p, _, _)| *p).collect());
 
 static WALLET: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"(?-u:\b)4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?-u:\b)").expect("a valid regex")

@@ -20,10 +20,9 @@
 //! At install, startup or import, running or downloading one is `high`,
 //! naming one `medium`.
 
-use std::sync::LazyLock;
 
 use super::support;
-use super::{Context, Emit, Rule, matcher};
+use super::{Context, Emit, Rule, Indicators};
 use crate::model::Severity;
 
 pub(crate) static RULE: Rule = Rule {
@@ -35,7 +34,7 @@ pub(crate) static RULE: Rule = Rule {
 
 const SCANNERS: &[&str] = &["trufflehog", "trufflesecurity", "gitleaks", "noseyparker", "nosey-parker", "nosey_parker", "ggshield"];
 
-static MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| matcher(SCANNERS));
+static MATCHER: Indicators = Indicators::new(|| SCANNERS.to_vec());
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut by_file: std::collections::BTreeMap<&str, (Severity, crate::model::Stage, Option<u32>, String)> =

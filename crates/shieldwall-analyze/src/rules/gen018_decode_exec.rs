@@ -44,6 +44,7 @@ use crate::analysis::SourceFile;
 use crate::lang::Lang;
 use crate::surface::{is_not_shipped, is_test_file};
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-018",
@@ -56,55 +57,52 @@ pub(crate) static RULE: Rule = Rule {
 const WINDOW: usize = 320;
 
 /// Python calls that run (or import) what they are given.
-static PY_SINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?m)(?:^|[^\w.])(?:__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\)\.|(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*"#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_SINK: Guarded = Guarded::new(
+    &["exec", "eval", "compile", "__import__", "FunctionType"],
+    r#"(?m)(?:^|[^\w.])(?:__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\)\.|(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*"#,
+);
 
 /// Python decoders, as they appear right after a sink.
-static PY_DECODER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|(?-u:\b)ord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_DECODER: Guarded = Guarded::new(
+    &["decrypt", "map(", "bytes(", "bytearray(", "decode", "unhexlify", "a2b_", "fromhex", "decompress", "loads", "ord", ".index(", "\\x", "[::-1]", "reversed(", "chr"],
+    r#"decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|(?-u:\b)ord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+);
 
 /// `name = <decoder>(…)`: a variable holding decoded data.
-static PY_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_DECODED_VAR: Guarded = Guarded::new(
+    &["decrypt", "map(", "bytes(", "bytearray(", "decode", "unhexlify", "a2b_base64", "fromhex", "decompress", "marshal.loads"],
+    r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
+);
 
 /// `def name(…):`, to find functions that decode.
-static PY_DEF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(").expect("a valid regex"));
+pub(crate) static PY_DEF: Guarded = Guarded::new(
+    &["def"],
+    r"(?m)^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(",
+);
 
 /// Decoders strong enough to make a short function a decoder.
-static PY_STRONG_DECODER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"decrypt\w*\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode")
-        .expect("a valid regex")
-});
+pub(crate) static PY_STRONG_DECODER: Guarded = Guarded::new(
+    &["decrypt", "decode", "unhexlify", "fromhex", "decompress", "marshal.loads"],
+    r"decrypt\w*\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode",
+);
 
 /// `x += chr(ord(a) ^ k)`: a string built character by character.
-static PY_CHR_ACCUMULATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*\+=[ \t]*chr\(").expect("a valid regex")
-});
+pub(crate) static PY_CHR_ACCUMULATE: Guarded = Guarded::new(
+    &["chr("],
+    r"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*\+=[ \t]*chr\(",
+);
 
 /// Calls that run a shell command: `os.system(b64d(…))`.
-static PY_SPAWN_SINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|[^\w])(os\.system|os\.popen|system|popen|subprocess\.(?:Popen|call|run|check_call|check_output|getoutput))\s*\(\s*")
-        .expect("a valid regex")
-});
+pub(crate) static PY_SPAWN_SINK: Guarded = Guarded::new(
+    &["system", "popen", "subprocess."],
+    r"(?m)(?:^|[^\w])(os\.system|os\.popen|system|popen|subprocess\.(?:Popen|call|run|check_call|check_output|getoutput))\s*\(\s*",
+);
 
 /// Shell: `echo … | base64 -d | sh`.
-static SHELL_DECODE_RUN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"base64\s+(?:-d|--decode|-D)(?-u:\b)[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh(?-u:\b)|base64\s+(?:-d|--decode)[^|;&]*\|\s*python")
-        .expect("a valid regex")
-});
+pub(crate) static SHELL_DECODE_RUN: Guarded = Guarded::new(
+    &["base64"],
+    r"base64\s+(?:-d|--decode|-D)(?-u:\b)[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh(?-u:\b)|base64\s+(?:-d|--decode)[^|;&]*\|\s*python",
+);
 
 /// The start of a call's arguments: up to the closing parenthesis or
 /// [`WINDOW`] bytes.
@@ -164,10 +162,10 @@ static SINK_ARG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^([A-Za-z_]\w*)\s*(?:[),.\[(]|$)").expect("a valid regex"));
 
 /// JavaScript calls that run text.
-static JS_SINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)(?:^|[^\w.$])(eval|Function|vm\.runInThisContext|vm\.runInNewContext)\s*\(\s*")
-        .expect("a valid regex")
-});
+pub(crate) static JS_SINK: Guarded = Guarded::new(
+    &["eval", "Function", "vm.runIn"],
+    r"(?m)(?:^|[^\w.$])(eval|Function|vm\.runInThisContext|vm\.runInNewContext)\s*\(\s*",
+);
 
 /// JavaScript decoders, right after a sink.
 static JS_DECODER: LazyLock<Regex> = LazyLock::new(|| {
@@ -176,34 +174,31 @@ static JS_DECODER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `const x = atob(…)` / `Buffer.from(…, 'base64')`.
-static JS_DECODED_VAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,400}?['"](?:base64|hex)['"])"#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static JS_DECODED_VAR: Guarded = Guarded::new(
+    &["atob", "Buffer.from"],
+    r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,400}?['"](?:base64|hex)['"])"#,
+);
 
 /// Python builtins reached by name: `getattr(__builtins__, 'exec')`,
 /// `__builtins__.__dict__['exec']`, `globals()['__builtins__']`.
-static PY_BUILTIN_LOOKUP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]\s*\](?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_BUILTIN_LOOKUP: Guarded = Guarded::new(
+    &["builtins", "__import__("],
+    r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]\s*\](?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
+);
 
 /// `chr(101)+chr(120)+…`.
-static CHR_CHAIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:chr\(\s*\d{2,3}\s*\)\s*[+,]\s*){2,}chr\(\s*\d{2,3}\s*\)").expect("a valid regex")
-});
+pub(crate) static CHR_CHAIN: Guarded = Guarded::new(
+    &["chr("],
+    r"(?:chr\(\s*\d{2,3}\s*\)\s*[+,]\s*){2,}chr\(\s*\d{2,3}\s*\)",
+);
 
 /// `'cexe'[::-1]`, `''.join(reversed('cexe'))`. ASCII word characters:
 /// only ASCII names are looked for, and Unicode classes repeated 40 times
 /// take ~15 ms to compile.
-static REVERSED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"['"]([0-9A-Za-z_.]{3,40})['"]\s*\)?\s*\[::-1\]|reversed\(\s*['"]([0-9A-Za-z_.]{3,40})['"]\s*\)"#)
-        .expect("a valid regex")
-});
+pub(crate) static REVERSED: Guarded = Guarded::new(
+    &["[::-1]", "reversed("],
+    r#"['"]([0-9A-Za-z_.]{3,40})['"]\s*\)?\s*\[::-1\]|reversed\(\s*['"]([0-9A-Za-z_.]{3,40})['"]\s*\)"#,
+);
 
 /// Names an obfuscated reference stands for when it hides a sink.
 const HIDDEN_NAMES: &[&str] = &[

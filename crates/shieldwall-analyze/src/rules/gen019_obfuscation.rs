@@ -43,6 +43,7 @@ use super::{Context, Emit, Rule, is_network, is_spawn};
 use crate::analysis::SourceFile;
 use crate::lang::Lang;
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-019",
@@ -55,12 +56,10 @@ static HEX_IDENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u:\b)_0x[0-9a-f]{4,6}(?-u:\b)").expect("a valid regex"));
 
 /// Marks of the free Python obfuscators.
-static PY_OBFUSCATOR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|(?-u:\b)_{3,}\s*=\s*__import__\("#,
-    )
-    .expect("a valid regex")
-});
+pub(crate) static PY_OBFUSCATOR: Guarded = Guarded::ascii_case_insensitive(
+    &["lambda", "exec(", "obf", "encrypted", "protected", "pyob", "__import__("],
+    r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|(?-u:\b)_{3,}\s*=\s*__import__\("#,
+);
 
 /// A word mixing Latin letters with Cyrillic or Greek ones.
 static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {
@@ -69,10 +68,10 @@ static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `getattr(__builtins__, <not a literal>)`.
-static COMPUTED_BUILTIN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#)
-        .expect("a valid regex")
-});
+pub(crate) static COMPUTED_BUILTIN: Guarded = Guarded::new(
+    &["builtins"],
+    r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#,
+);
 
 /// `IlIlIIlI`-style identifiers.
 static LI_IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)[lI]{8,}(?-u:\b)").expect("a valid regex"));

@@ -36,7 +36,7 @@
 //! packages, nor npm names differing only in punctuation (the registry
 //! refuses new ones).
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use shieldwall_core::Ecosystem;
@@ -119,10 +119,13 @@ impl Popular {
         let names: Vec<&'static str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         let set = names.iter().copied().collect();
         let mut by_len: Vec<Vec<u32>> = Vec::new();
-        let mut words: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut folded: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut scoped: HashMap<&'static str, Vec<(&'static str, u32)>> = HashMap::new();
-        let mut scopes = HashSet::new();
+        let targets = names.len().min(TARGETS);
+        let mut words: HashMap<String, Vec<u32>> =
+            HashMap::with_capacity_and_hasher(targets, Default::default());
+        let mut folded: HashMap<String, Vec<u32>> =
+            HashMap::with_capacity_and_hasher(targets, Default::default());
+        let mut scoped: HashMap<&'static str, Vec<(&'static str, u32)>> = HashMap::default();
+        let mut scopes = HashSet::default();
         for (rank, &name) in names.iter().enumerate() {
             let rank = rank as u32;
             if let Some((scope, rest)) = split_scope(name) {

@@ -37,9 +37,9 @@
 //! secrets. Different files of one package do not combine.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
-use super::{Context, Emit, Rule, gen004_credential_read as creds, gen007_exfil_endpoint as drops, matcher};
+use super::{Context, Emit, Rule, gen004_credential_read as creds, gen007_exfil_endpoint as drops, Indicators};
+use crate::guarded::Guarded;
 use crate::lang::Lang;
 use crate::model::{Severity, Stage};
 
@@ -82,7 +82,7 @@ const FREE_HOSTS: &[&str] = &[
     "firebaseio.com",
 ];
 
-static FREE_HOST_MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| matcher(FREE_HOSTS));
+static FREE_HOST_MATCHER: Indicators = Indicators::new(|| FREE_HOSTS.to_vec());
 
 /// Calls that hand over a cloud SDK's resolved credentials, or turn a
 /// wallet's private key or seed phrase into an account.
@@ -100,20 +100,21 @@ const CREDENTIAL_CALLS: &[&str] = &[
 ];
 
 /// Names of a wallet's private key or seed phrase in code.
-static WALLET_KEY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?-u:\b)(?:private_?key|mnemonic|seed_?phrase|recovery_?phrase)(?-u:\b)").expect("a valid regex")
-});
+pub(crate) static WALLET_KEY: Guarded = Guarded::ascii_case_insensitive(
+    &["private", "mnemonic", "eed", "recovery"],
+    r"(?i)(?-u:\b)(?:private_?key|mnemonic|seed_?phrase|recovery_?phrase)(?-u:\b)",
+);
 
 /// Literal fragments of stealers' Discord token patterns and session
 /// cookie names.
-static TOKEN_PATTERNS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    matcher(&[
+static TOKEN_PATTERNS: Indicators = Indicators::new(|| {
+    vec![
         r"[\w-]{6}\.[\w-]{27}",
         r"[\w-]{6}\.[\w-]{38}",
         r"mfa\.[\w-]{84}",
         "dQw4w9WgXcQ:",
         ".ROBLOSECURITY",
-    ])
+    ]
 });
 
 /// The first-running drop named in each file `wanted` accepts: a

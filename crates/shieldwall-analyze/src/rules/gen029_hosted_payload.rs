@@ -28,12 +28,11 @@
 //! activation scripts are); only Windows executables there are. Tests,
 //! docs and examples are not read.
 
-use std::sync::LazyLock;
 
-use regex::Regex;
 
 use super::{Context, Emit, Rule};
 use crate::model::Severity;
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-029",
@@ -44,29 +43,23 @@ pub(crate) static RULE: Rule = Rule {
 
 /// A URL on a file-sharing, chat, drop or free app host whose path names
 /// a program or script.
-static SHARED_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[\w.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
-    )
-    .expect("a valid regex")
-});
+pub(crate) static SHARED_PROGRAM: Guarded = Guarded::ascii_case_insensitive(
+    &["cordapp", "dropbox", "google", "tran", "0x0.", "catbox", "anonfile", "gofile", "mediafire", "tebin", "te.ee/r", "rentry", ".dev", "uapp.com", "onrender", "glitch", "repl.co", "pythonanywhere", "000webho"],
+    r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[\w.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+);
 
 /// A Windows program among a repository's raw files, or a Windows script
 /// type nothing legitimate downloads, from any host.
-static WINDOWS_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)https?://(?:raw\.githubusercontent\.com/[^\s'\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\s'\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
-    )
-    .expect("a valid regex")
-});
+pub(crate) static WINDOWS_PROGRAM: Guarded = Guarded::new(
+    &["://"],
+    r"(?i)https?://(?:raw\.githubusercontent\.com/[^\s'\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\s'\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+);
 
 /// A program on a server reached by its IP address.
-static IP_PROGRAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)https?://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
-    )
-    .expect("a valid regex")
-});
+pub(crate) static IP_PROGRAM: Guarded = Guarded::new(
+    &["://"],
+    r"(?i)https?://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+);
 
 /// The first program URL in `text`.
 fn program_url(text: &str) -> Option<&str> {

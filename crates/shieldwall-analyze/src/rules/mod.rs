@@ -367,15 +367,24 @@ impl<'a> Context<'a> {
     /// Matches of `matcher` in the string literals of parsed files and in
     /// the raw text of code that was not parsed (shell, oversized files),
     /// at most one per file and pattern.
-    pub fn indicator_hits(&self, matcher: &aho_corasick::AhoCorasick) -> Vec<Hit<'a>> {
+    pub fn indicator_hits(&self, indicators: &Indicators) -> Vec<Hit<'a>> {
         let mut out: Vec<Hit<'a>> = Vec::new();
+        let searched: usize = self
+            .code_texts()
+            .map(|(file, text)| match &file.facts {
+                Some(facts) => facts.strings.iter().map(|l| l.value.len()).sum(),
+                None => text.len(),
+            })
+            .sum();
+        let matcher = indicators.automaton(searched);
         for (file, text) in self.code_texts() {
-            let mut seen = std::collections::HashSet::new();
+            // Patterns already hit in this file.
+            let mut seen = vec![false; matcher.patterns_len()];
             match &file.facts {
                 Some(facts) => {
                     for lit in &facts.strings {
                         for m in matcher.find_overlapping_iter(lit.value.as_str()) {
-                            if seen.insert(m.pattern().as_usize()) {
+                            if !std::mem::replace(&mut seen[m.pattern().as_usize()], true) {
                                 let used = facts
                                     .calls
                                     .iter()
@@ -397,7 +406,7 @@ impl<'a> Context<'a> {
                         _ => Stage::Runtime,
                     };
                     for m in matcher.find_overlapping_iter(text) {
-                        if seen.insert(m.pattern().as_usize()) {
+                        if !std::mem::replace(&mut seen[m.pattern().as_usize()], true) {
                             let line = crate::lang::lexical::line_of(text.as_bytes(), m.start());
                             out.push(Hit {
                                 file,
@@ -415,10 +424,107 @@ impl<'a> Context<'a> {
     }
 }
 
-/// A case-insensitive matcher for `patterns`.
-pub fn matcher(patterns: &[&str]) -> aho_corasick::AhoCorasick {
-    aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(patterns)
-        .expect("indicator patterns build an automaton")
+/// Indicator patterns, matched ASCII-case-insensitively. The automaton
+/// is built on first use: a contiguous NFA, cheap to build, while little
+/// text has been searched (one small artifact per process), then a DFA,
+/// about four times faster to search but slower to build, once more than
+/// [`Indicators::DFA_AFTER`] bytes were. Both report the same matches in
+/// the same order.
+pub struct Indicators {
+    patterns: fn() -> Vec<&'static str>,
+    nfa: std::sync::OnceLock<aho_corasick::AhoCorasick>,
+    dfa: std::sync::OnceLock<aho_corasick::AhoCorasick>,
+    searched: std::sync::atomic::AtomicUsize,
+}
+
+impl Indicators {
+    /// Bytes searched with the NFA before the DFA is built.
+    pub const DFA_AFTER: usize = 256 << 10;
+
+    /// The indicators `patterns` gives.
+    pub const fn new(patterns: fn() -> Vec<&'static str>) -> Self {
+        Self {
+            patterns,
+            nfa: std::sync::OnceLock::new(),
+            dfa: std::sync::OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The automaton to search `bytes` more bytes with.
+    pub fn automaton(&self, bytes: usize) -> &aho_corasick::AhoCorasick {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa;
+        }
+        let before = self
+            .searched
+            .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        if before.saturating_add(bytes) > Self::DFA_AFTER {
+            self.dfa
+                .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::DFA))
+        } else {
+            self.nfa
+                .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        }
+    }
+
+    fn build(&self, kind: aho_corasick::AhoCorasickKind) -> aho_corasick::AhoCorasick {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(kind))
+            .build((self.patterns)())
+            .expect("indicator patterns build an automaton")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::guarded::tests::assert_sound;
+
+    /// Every guarded expression of the catalog: each match holds one of
+    /// its needles, so skipping texts without them changes no answer.
+    #[test]
+    fn guarded_expressions_are_sound() {
+        use super::{
+            gen003_runtime_bootstrap as g003, gen007_exfil_endpoint as g007,
+            gen009_github_api as g009, gen012_gating as g012, gen018_decode_exec as g018,
+            gen019_obfuscation as g019, gen028_theft_chain as g028, gen029_hosted_payload as g029,
+            py002_setup_install_hooks as p002,
+        };
+        let all = [
+            ("PYTHON_CODE", &crate::embedded::PYTHON_CODE),
+            ("JAVASCRIPT_CODE", &crate::embedded::JAVASCRIPT_CODE),
+            ("INSTALLS", &g003::INSTALLS),
+            ("STARTS", &g003::STARTS),
+            ("IP_URL", &g007::IP_URL),
+            ("CONTENTS", &g009::CONTENTS),
+            ("TOKEN", &g009::TOKEN),
+            ("TOKEN_URL", &g009::TOKEN_URL),
+            ("ENV_SET", &g012::ENV_SET),
+            ("PY_SINK", &g018::PY_SINK),
+            ("PY_DECODER", &g018::PY_DECODER),
+            ("PY_DECODED_VAR", &g018::PY_DECODED_VAR),
+            ("PY_DEF", &g018::PY_DEF),
+            ("PY_STRONG_DECODER", &g018::PY_STRONG_DECODER),
+            ("PY_CHR_ACCUMULATE", &g018::PY_CHR_ACCUMULATE),
+            ("PY_SPAWN_SINK", &g018::PY_SPAWN_SINK),
+            ("SHELL_DECODE_RUN", &g018::SHELL_DECODE_RUN),
+            ("JS_SINK", &g018::JS_SINK),
+            ("JS_DECODED_VAR", &g018::JS_DECODED_VAR),
+            ("PY_BUILTIN_LOOKUP", &g018::PY_BUILTIN_LOOKUP),
+            ("CHR_CHAIN", &g018::CHR_CHAIN),
+            ("REVERSED", &g018::REVERSED),
+            ("COMPUTED_BUILTIN", &g019::COMPUTED_BUILTIN),
+            ("PY_OBFUSCATOR", &g019::PY_OBFUSCATOR),
+            ("WALLET_KEY", &g028::WALLET_KEY),
+            ("SHARED_PROGRAM", &g029::SHARED_PROGRAM),
+            ("WINDOWS_PROGRAM", &g029::WINDOWS_PROGRAM),
+            ("IP_PROGRAM", &g029::IP_PROGRAM),
+            ("TOP_LEVEL_DEF", &p002::TOP_LEVEL_DEF),
+            ("COMMAND_CLASS", &p002::COMMAND_CLASS),
+        ];
+        for (name, guarded) in all {
+            assert_sound(name, guarded);
+        }
+    }
 }

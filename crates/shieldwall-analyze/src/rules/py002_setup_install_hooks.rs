@@ -33,13 +33,12 @@
 //! build dependency is `medium` on its own and blocks only together with
 //! other findings.
 
-use std::sync::LazyLock;
 
-use regex::Regex;
 
 use super::{Context, Emit, Rule, is_network, is_spawn};
 use crate::lang::Call;
 use crate::model::{Severity, Stage};
+use crate::guarded::Guarded;
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-PY-002",
@@ -49,8 +48,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// `def name(` at the top level of a file.
-static TOP_LEVEL_DEF: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^def\s+(\w+)\s*\(").expect("a valid regex"));
+pub(crate) static TOP_LEVEL_DEF: Guarded = Guarded::new(
+    &["def"],
+    r"(?m)^def\s+(\w+)\s*\(",
+);
 
 /// The calls inside the top-level functions of `setup.py` that `calls`
 /// reach (an override whose `run` calls `send_beacon()` defined above it).
@@ -83,12 +84,10 @@ fn local_function_calls<'f>(text: &str, lines: &[&str], facts: &'f crate::lang::
 }
 
 /// `class X(install):`, `class X(setuptools.command.install.install):`.
-static COMMAND_CLASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?m)^class\s+(\w+)\s*\(\s*(?:[\w.]*\.)?(_?install|develop|egg_info|build_py|bdist_wheel|bdist_egg|install_lib|install_scripts|install_egg_info|build|sdist|orig\.install)\s*[,)]",
-    )
-    .expect("a valid regex")
-});
+pub(crate) static COMMAND_CLASS: Guarded = Guarded::new(
+    &["class"],
+    r"(?m)^class\s+(\w+)\s*\(\s*(?:[\w.]*\.)?(_?install|develop|egg_info|build_py|bdist_wheel|bdist_egg|install_lib|install_scripts|install_egg_info|build|sdist|orig\.install)\s*[,)]",
+);
 
 /// Commands that run on the machine of whoever installs the sdist.
 const INSTALL_HOOKS: &[&str] = &["install", "_install", "orig.install", "develop", "egg_info"];

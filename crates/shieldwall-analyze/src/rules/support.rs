@@ -68,7 +68,7 @@ pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
                 let acting = acting_stage(file);
                 // (line, string) handed to a call: one pass, not one per
                 // literal (minified files hold everything on one line).
-                let handed: std::collections::HashSet<(u32, &str)> = facts
+                let handed: foldhash::HashSet<(u32, &str)> = facts
                     .calls
                     .iter()
                     .flat_map(|c| c.strings.iter().map(move |s| (c.line, s.as_str())))
