@@ -47,6 +47,29 @@ def shieldwall(sw, path):
         return "error", 0, secs
 
 
+def artifacts(malicious, benign, every, tmp):
+    """The artifacts both tools read: every `every`th file of the
+    malicious tar, copied out as a file into the directory `tmp` (never
+    unpacked or run), then every file under `benign`. Yields (set,
+    ecosystem, member or path, file path)."""
+    if malicious:
+        with tarfile.open(malicious) as outer:
+            files = [m for m in outer.getmembers() if m.isfile()]
+            for i, m in enumerate(files):
+                if i % every:
+                    continue
+                dest = os.path.join(tmp, m.name.replace("/", "__"))
+                with open(dest, "wb") as f:
+                    f.write(outer.extractfile(m).read())
+                yield ("malicious", "pypi", m.name, dest)
+    if benign:
+        for root, _, names in os.walk(benign):
+            for n in sorted(names):
+                eco = "npm" if os.sep + "npm" in root else "pypi"
+                path = os.path.join(root, n)
+                yield ("benign", eco, path, path)
+
+
 def pct(n, d):
     return f"{100.0 * n / d:.1f}% ({n}/{d})" if d else "-"
 
@@ -61,24 +84,11 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--skip-guarddog", action="store_true")
     args = ap.parse_args()
+    # Removed with its copies when the script exits.
+    tmp = tempfile.TemporaryDirectory(prefix="gd-compare-")
     rows = []
-    tmp = tempfile.mkdtemp(prefix="gd-compare-")
-    items = []
-    if args.malicious:
-        with tarfile.open(args.malicious) as outer:
-            files = [m for m in outer.getmembers() if m.isfile()]
-            for i, m in enumerate(files):
-                if i % args.every:
-                    continue
-                dest = os.path.join(tmp, m.name.replace("/", "__"))
-                with open(dest, "wb") as f:
-                    f.write(outer.extractfile(m).read())
-                items.append(("malicious", "pypi", m.name.split("/")[0], dest))
-    if args.benign:
-        for root, _, names in os.walk(args.benign):
-            for n in sorted(names):
-                eco = "npm" if os.sep + "npm" in root else "pypi"
-                items.append(("benign", eco, n, os.path.join(root, n)))
+    items = [(kind, eco, member.split("/")[0] if kind == "malicious" else os.path.basename(path), path)
+             for kind, eco, member, path in artifacts(args.malicious, args.benign, args.every, tmp.name)]
     for k, (kind, eco, name, path) in enumerate(items):
         gd = ("skipped", 0, 0.0) if args.skip_guarddog else guarddog(args.guarddog, eco, path)
         sw = shieldwall(args.shieldwall, path)

@@ -21,7 +21,9 @@ process. shieldwall's time per artifact is the one `evaluate` measured in
 its process (reading the archive from memory, surface, parsing, rules,
 score). Nothing is installed or run from the scanned packages.
 """
-import argparse, os, statistics, sys, tarfile, tempfile, time
+import argparse, os, statistics, sys, tempfile, time
+
+from guarddog_compare import artifacts
 
 
 def pct(times, q):
@@ -37,6 +39,8 @@ def main():
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--out")
     args = ap.parse_args()
+    # Removed with its copies when the script exits.
+    tmp = tempfile.TemporaryDirectory(prefix="gd-inprocess-")
 
     from guarddog.ecosystems import ECOSYSTEM
     from guarddog.scanners import get_package_scanner
@@ -51,24 +55,7 @@ def main():
             cols = line.rstrip("\n").split("\t")
             sw[cols[1]] = int(cols[4]) / 1e6
 
-    tmp = tempfile.mkdtemp(prefix="gd-inprocess-")
-    items = []
-    if args.malicious:
-        with tarfile.open(args.malicious) as outer:
-            files = [m for m in outer.getmembers() if m.isfile()]
-            for i, m in enumerate(files):
-                if i % args.every:
-                    continue
-                dest = os.path.join(tmp, m.name.replace("/", "__"))
-                with open(dest, "wb") as f:
-                    f.write(outer.extractfile(m).read())
-                items.append(("malicious", "pypi", m.name, dest))
-    if args.benign:
-        for root, _, names in os.walk(args.benign):
-            for n in sorted(names):
-                eco = "npm" if os.sep + "npm" in root else "pypi"
-                path = os.path.join(root, n)
-                items.append(("benign", eco, path, path))
+    items = list(artifacts(args.malicious, args.benign, args.every, tmp.name))
 
     rows = []
     for k, (kind, eco, key, path) in enumerate(items):
