@@ -70,6 +70,14 @@ def artifacts(malicious, benign, every, tmp):
                 yield ("benign", eco, path, path)
 
 
+def write_tsv(path, rows):
+    """Writes `rows` as tab-separated lines to `path`, when given."""
+    if path:
+        with open(path, "w") as f:
+            for r in rows:
+                f.write("\t".join(str(x) for x in r) + "\n")
+
+
 def pct(n, d):
     return f"{100.0 * n / d:.1f}% ({n}/{d})" if d else "-"
 
@@ -95,10 +103,7 @@ def main():
         rows.append((kind, eco, name, path, *gd, *sw))
         if k % 50 == 0:
             print(f"{k}/{len(items)}", file=sys.stderr, flush=True)
-    if args.out:
-        with open(args.out, "w") as f:
-            for r in rows:
-                f.write("\t".join(str(x) for x in r) + "\n")
+    write_tsv(args.out, rows)
     for tool, vi, ti, block, warn in (("guarddog", 4, 6, "high_risk", "medium_risk"), ("shieldwall", 7, 9, "block", "warn")):
         if tool == "guarddog" and args.skip_guarddog:
             continue

@@ -23,7 +23,7 @@ score). Nothing is installed or run from the scanned packages.
 """
 import argparse, os, statistics, sys, tempfile, time
 
-from guarddog_compare import artifacts
+from guarddog_compare import artifacts, write_tsv
 
 
 def pct(times, q):
@@ -75,10 +75,7 @@ def main():
         if k % 50 == 0:
             print(f"{k}/{len(items)}", file=sys.stderr, flush=True)
 
-    if args.out:
-        with open(args.out, "w") as f:
-            for r in rows:
-                f.write("\t".join(str(x) for x in r) + "\n")
+    write_tsv(args.out, rows)
     missing = sum(r[5] is None for r in rows)
     if missing:
         print(f"{missing} artifacts have no shieldwall time in {args.shieldwall_tsv}", file=sys.stderr)
