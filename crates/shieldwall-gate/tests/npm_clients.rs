@@ -7,7 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use support::{NpmUpstream, Output, RunningGate, hours_ago, npm_version, run};
+use support::{NpmUpstream, Output, RunningGate, hours_ago, npm_in, npm_version, run};
 
 fn config(dir: &Path, upstream: &str, policy: &str) -> String {
     format!(
@@ -31,23 +31,7 @@ fn project(dir: &Path, name: &str) -> PathBuf {
 }
 
 async fn npm(gate: &RunningGate, project: &Path, args: &[&str]) -> Output {
-    let registry = gate.npm_registry();
-    let cache = project.join(".npm-cache");
-    let mut all: Vec<&str> = args.to_vec();
-    let cache = cache.to_str().unwrap().to_owned();
-    all.extend([
-        "--registry",
-        &registry,
-        "--cache",
-        &cache,
-        "--userconfig",
-        "/dev/null",
-        "--ignore-scripts",
-        "--no-audit",
-        "--no-fund",
-        "--no-update-notifier",
-    ]);
-    run("npm", &all, project).await
+    npm_in(&gate.npm_registry(), project, args).await
 }
 
 fn installed(project: &Path, name: &str) -> Option<String> {

@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{Output, PyUpstream, RunningGate, hours_ago, run, wheel};
+use support::{Output, PyUpstream, RunningGate, hours_ago, pip_install, run, wheel};
 
 fn config(state: &Path, upstreams: &[String], extra: &str) -> String {
     let list: Vec<String> = upstreams.iter().map(|u| format!("{u:?}")).collect();
@@ -19,25 +19,7 @@ fn config(state: &Path, upstreams: &[String], extra: &str) -> String {
 }
 
 async fn pip(gate: &RunningGate, target: &Path, spec: &str) -> Output {
-    let index = gate.pypi_index();
-    let target = target.to_str().unwrap().to_owned();
-    run(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--no-deps",
-            "--target",
-            &target,
-            "--index-url",
-            &index,
-            spec,
-        ],
-        Path::new("/"),
-    )
-    .await
+    pip_install(&gate.pypi_index(), target, spec, &[]).await
 }
 
 async fn uv(gate: &RunningGate, target: &Path, spec: &str) -> Output {
@@ -502,24 +484,7 @@ async fn identities_are_recorded_and_required_when_configured() {
     let out = pip(&gate, &dir.path().join("a"), "demo").await;
     assert!(!out.ok, "no token must be refused: {}", out.text);
     let index = format!("http://ci-main:s3cret-token@{}/pypi/simple/", gate.addr);
-    let target = dir.path().join("b");
-    let out = run(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--no-deps",
-            "--target",
-            target.to_str().unwrap(),
-            "--index-url",
-            &index,
-            "demo",
-        ],
-        Path::new("/"),
-    )
-    .await;
+    let out = pip_install(&index, &dir.path().join("b"), "demo", &[]).await;
     assert!(out.ok, "{}", out.text);
     let rows = gate
         .gate

@@ -7,7 +7,9 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use support::{NpmUpstream, PyUpstream, RunningGate, hours_ago, npm_version, run, wheel};
+use support::{
+    NpmUpstream, PyUpstream, RunningGate, hours_ago, npm_in, npm_version, pip_install, wheel,
+};
 
 /// A test certificate authority and a server certificate it signed for
 /// `127.0.0.1` and `localhost`: (CA file, server chain file, server key file).
@@ -70,49 +72,15 @@ async fn pip_and_npm_install_over_https_from_the_configured_certificate() {
 
     // pip, trusting the test CA only.
     let target = dir.path().join("py");
-    let out = run(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--no-deps",
-            "--cert",
-            ca.to_str().unwrap(),
-            "--target",
-            target.to_str().unwrap(),
-            "--index-url",
-            &format!("{base}/pypi/simple/"),
-            "demo",
-        ],
-        Path::new("/"),
-    )
-    .await;
+    let index = format!("{base}/pypi/simple/");
+    let out = pip_install(&index, &target, "demo", &["--cert", ca.to_str().unwrap()]).await;
     assert!(out.ok, "pip over https failed:\n{}", out.text);
     let module = std::fs::read_to_string(target.join("demo/__init__.py")).unwrap();
     assert!(module.contains("1.0"), "{module}");
 
     // Without the CA, pip refuses the certificate: TLS is really in use.
-    let out = run(
-        "python3",
-        &[
-            "-m",
-            "pip",
-            "install",
-            "--no-cache-dir",
-            "--no-deps",
-            "--retries",
-            "0",
-            "--target",
-            dir.path().join("py-untrusted").to_str().unwrap(),
-            "--index-url",
-            &format!("{base}/pypi/simple/"),
-            "demo",
-        ],
-        Path::new("/"),
-    )
-    .await;
+    let untrusted = dir.path().join("py-untrusted");
+    let out = pip_install(&index, &untrusted, "demo", &["--retries", "0"]).await;
     assert!(!out.ok, "pip trusted an unknown CA:\n{}", out.text);
     assert!(
         out.text.contains("CERTIFICATE_VERIFY_FAILED") || out.text.contains("SSLError"),
@@ -129,26 +97,10 @@ async fn pip_and_npm_install_over_https_from_the_configured_certificate() {
     )
     .unwrap();
     let registry = format!("{base}/npm/");
-    let cache = project.join(".npm-cache");
-    let out = run(
-        "npm",
-        &[
-            "install",
-            "demo",
-            "--registry",
-            &registry,
-            "--cafile",
-            ca.to_str().unwrap(),
-            "--cache",
-            cache.to_str().unwrap(),
-            "--userconfig",
-            "/dev/null",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-            "--no-update-notifier",
-        ],
+    let out = npm_in(
+        &registry,
         &project,
+        &["install", "demo", "--cafile", ca.to_str().unwrap()],
     )
     .await;
     assert!(out.ok, "npm over https failed:\n{}", out.text);

@@ -333,6 +333,48 @@ fn python3() -> &'static str {
     &PATH
 }
 
+/// `pip install --no-cache-dir --no-deps --target TARGET --index-url INDEX
+/// [EXTRA…] SPEC`, through [`run`].
+pub async fn pip_install(index: &str, target: &Path, spec: &str, extra: &[&str]) -> Output {
+    let target = target.to_str().unwrap();
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--no-cache-dir",
+        "--no-deps",
+        "--target",
+        target,
+        "--index-url",
+        index,
+    ];
+    args.extend_from_slice(extra);
+    args.push(spec);
+    run("python3", &args, Path::new("/")).await
+}
+
+/// `npm ARGS…` in `project` against `registry`, with a cache inside the
+/// project, no user configuration, and no scripts, audit, funding or
+/// update notices, through [`run`].
+pub async fn npm_in(registry: &str, project: &Path, args: &[&str]) -> Output {
+    let cache = project.join(".npm-cache");
+    let cache = cache.to_str().unwrap();
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend([
+        "--registry",
+        registry,
+        "--cache",
+        cache,
+        "--userconfig",
+        "/dev/null",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--no-update-notifier",
+    ]);
+    run("npm", &all, project).await
+}
+
 /// Runs a client command (pip, uv, npm) with no user or site configuration;
 /// `python3` is run as the interpreter it resolves to.
 pub async fn run(program: &str, args: &[&str], cwd: &Path) -> Output {
