@@ -441,16 +441,30 @@ pub fn has_public_ip_url(text: &str) -> bool {
         let end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
-        rest[..end].parse::<std::net::Ipv4Addr>().is_ok_and(|ip| {
-            !(ip.is_private()
-                || ip.is_loopback()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_documentation()
-                || ip.is_broadcast()
-                || ip.is_multicast())
-        })
+        rest[..end]
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| is_public_ipv4(&ip.octets()))
     })
+}
+
+/// Whether an IPv4 address is publicly routable (not private, loopback,
+/// link-local, documentation, multicast or unspecified).
+pub fn is_public_ipv4(o: &[u8]) -> bool {
+    let reserved = matches!(
+        (o[0], o[1], o[2]),
+        (0, ..)
+            | (10, ..)
+            | (127, ..)
+            | (169, 254, _)
+            | (198, 18 | 19, _)
+            | (192, 168, _)
+            | (192, 0, 2)
+            | (198, 51, 100)
+            | (203, 0, 113)
+    );
+    let private_172 = o[0] == 172 && (16..32).contains(&o[1]);
+    let shared_100 = o[0] == 100 && (64..128).contains(&o[1]);
+    !reserved && !private_172 && !shared_100 && o[0] < 224
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 
 use super::{Context, Emit, Indicators, Rule, is_network};
 use crate::analysis::SourceFile;
+pub(crate) use crate::lang::lexical::is_public_ipv4 as is_public;
 use crate::model::{Severity, Stage};
 use crate::guarded::Guarded;
 
@@ -179,26 +180,6 @@ fn severity(stage: Stage, what: &str, used: bool) -> Severity {
         (false, "a Discord webhook" | "a Slack webhook" | "the Telegram bot API" | "a paste site") => Severity::Low,
         (false, _) => Severity::Medium,
     }
-}
-
-/// Whether an IPv4 address is publicly routable (not private, loopback,
-/// link-local, documentation, multicast or unspecified).
-pub(crate) fn is_public(o: &[u8]) -> bool {
-    let reserved = matches!(
-        (o[0], o[1], o[2]),
-        (0, ..)
-            | (10, ..)
-            | (127, ..)
-            | (169, 254, _)
-            | (198, 18 | 19, _)
-            | (192, 168, _)
-            | (192, 0, 2)
-            | (198, 51, 100)
-            | (203, 0, 113)
-    );
-    let private_172 = o[0] == 172 && (16..32).contains(&o[1]);
-    let shared_100 = o[0] == 100 && (64..128).contains(&o[1]);
-    !reserved && !private_172 && !shared_100 && o[0] < 224
 }
 
 #[cfg(test)]

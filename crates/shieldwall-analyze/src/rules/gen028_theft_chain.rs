@@ -129,12 +129,12 @@ pub(crate) fn drops_in<'a>(
 ) -> BTreeMap<&'a str, (String, Stage, u32)> {
     let mut found: BTreeMap<&'a str, Option<(String, Stage, u32)>> = BTreeMap::new();
     if free_hosts {
-        for hit in cx.indicator_hits(&FREE_HOST_MATCHER).into_iter().filter(|h| wanted(&h.file.path)) {
+        for hit in cx.indicator_hits_in(&FREE_HOST_MATCHER, |f| wanted(&f.path)) {
             let host = FREE_HOSTS[hit.pattern];
             keep_earliest(found.entry(&hit.file.path).or_default(), format!("a free app host (`{host}`)"), hit.stage, hit.line);
         }
     }
-    for hit in cx.indicator_hits(&drops::MATCHER).into_iter().filter(|h| wanted(&h.file.path)) {
+    for hit in cx.indicator_hits_in(&drops::MATCHER, |f| wanted(&f.path)) {
         let (pattern, what) = drops::ENDPOINTS[hit.pattern];
         if what != "an IP-lookup service" {
             keep_earliest(found.entry(&hit.file.path).or_default(), format!("{what} (`{pattern}`)"), hit.stage, hit.line);

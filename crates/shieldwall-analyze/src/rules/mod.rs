@@ -368,16 +368,27 @@ impl<'a> Context<'a> {
     /// the raw text of code that was not parsed (shell, oversized files),
     /// at most one per file and pattern.
     pub fn indicator_hits(&self, indicators: &Indicators) -> Vec<Hit<'a>> {
+        self.indicator_hits_in(indicators, |_| true)
+    }
+
+    /// [`Context::indicator_hits`] in the files `wanted` accepts only;
+    /// the others are not searched.
+    pub fn indicator_hits_in(
+        &self,
+        indicators: &Indicators,
+        wanted: impl Fn(&SourceFile) -> bool,
+    ) -> Vec<Hit<'a>> {
         let mut out: Vec<Hit<'a>> = Vec::new();
         let searched: usize = self
             .code_texts()
+            .filter(|(file, _)| wanted(file))
             .map(|(file, text)| match &file.facts {
                 Some(facts) => facts.strings.iter().map(|l| l.value.len()).sum(),
                 None => text.len(),
             })
             .sum();
         let matcher = indicators.automaton(searched);
-        for (file, text) in self.code_texts() {
+        for (file, text) in self.code_texts().filter(|(file, _)| wanted(file)) {
             // Patterns already hit in this file.
             let mut seen = vec![false; matcher.patterns_len()];
             match &file.facts {
