@@ -169,14 +169,7 @@ async fn pip_and_uv_install_through_the_gateway_under_its_policy() {
         "{rows:?}"
     );
     assert!(rows.iter().any(|r| r.user_agent.contains("uv")), "{rows:?}");
-    let refused = gate
-        .gate
-        .record
-        .query(&shieldwall_gate::record::Query {
-            kind: Some("refused".to_owned()),
-            ..Default::default()
-        })
-        .unwrap();
+    let refused = gate.events("refused");
     assert!(
         refused
             .iter()
@@ -243,14 +236,7 @@ async fn bytes_that_do_not_match_their_hash_are_refused() {
     let out = pip(&gate, &dir.path().join("a"), "demo").await;
     assert!(!out.ok, "{}", out.text);
     assert!(out.text.contains("502"), "{}", out.text);
-    let refused = gate
-        .gate
-        .record
-        .query(&shieldwall_gate::record::Query {
-            kind: Some("refused".to_owned()),
-            ..Default::default()
-        })
-        .unwrap();
+    let refused = gate.events("refused");
     assert!(refused.iter().any(|r| r.rule == "integrity"), "{refused:?}");
     assert!(
         !gate
@@ -486,14 +472,7 @@ async fn identities_are_recorded_and_required_when_configured() {
     let index = format!("http://ci-main:s3cret-token@{}/pypi/simple/", gate.addr);
     let out = pip_install(&index, &dir.path().join("b"), "demo", &[]).await;
     assert!(out.ok, "{}", out.text);
-    let rows = gate
-        .gate
-        .record
-        .query(&shieldwall_gate::record::Query {
-            kind: Some("download".to_owned()),
-            ..Default::default()
-        })
-        .unwrap();
+    let rows = gate.events("download");
     assert_eq!(rows[0].identity.as_deref(), Some("ci-main"), "{rows:?}");
     assert!(
         !format!("{rows:?}").contains("s3cret-token"),

@@ -129,14 +129,7 @@ async fn pip_and_npm_install_over_https_from_the_configured_certificate() {
         .unwrap();
     let health = https.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let rows = gate
-        .gate
-        .record
-        .query(&shieldwall_gate::record::Query {
-            kind: Some("download".to_owned()),
-            ..Default::default()
-        })
-        .unwrap();
+    let rows = gate.events("download");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().all(|r| r.client == "127.0.0.1"), "{rows:?}");
     gate.stop();

@@ -283,6 +283,17 @@ impl RunningGate {
         format!("http://{}/npm/", self.addr)
     }
 
+    /// The record's events of `kind` (`download`, `refused`, …).
+    pub fn events(&self, kind: &str) -> Vec<shieldwall_gate::record::Event> {
+        self.gate
+            .record
+            .query(&shieldwall_gate::record::Query {
+                kind: Some(kind.to_owned()),
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
     /// The index URL for Python clients.
     pub fn pypi_index(&self) -> String {
         format!("http://{}/pypi/simple/", self.addr)
