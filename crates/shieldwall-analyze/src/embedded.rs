@@ -37,7 +37,7 @@ pub struct Payload {
 /// droppers use, at the start of a line or after `;`.
 pub(crate) static PYTHON_CODE: Guarded = Guarded::new(
     &["import", "def ", "class ", "exec(", "eval("],
-    r"(?m)(?:^|;)[ \t]*(?:import [\w.]+|from [\w.]+ import |def \w+\(|class \w+[(:]|exec\(|eval\(|__import__\()",
+    r"(?m)(?:^|;)[ \t]*(?:import [0-9A-Za-z_.]+|from [0-9A-Za-z_.]+ import |def (?-u:\w)+\(|class (?-u:\w)+[(:]|exec\(|eval\(|__import__\()",
 );
 
 /// JavaScript source: `require(`, `import … from`, a function, or the
@@ -50,7 +50,7 @@ pub(crate) static JAVASCRIPT_CODE: Guarded = Guarded::new(
         "process.env",
         "function",
     ],
-    r#"require\(\s*['"][\w:./@-]+['"]\s*\)|(?m)^\s*import .* from ['"]|child_process|process\.env|\bfunction\s*\w*\s*\("#,
+    r#"require\((?-u:\s)*['"][0-9A-Za-z_:./@-]+['"](?-u:\s)*\)|(?m)^(?-u:\s)*import .* from ['"]|child_process|process\.env|(?-u:\b)function(?-u:\s)*(?-u:\w)*(?-u:\s)*\("#,
 );
 
 /// The code hidden in literal `value`, if it decodes to any.

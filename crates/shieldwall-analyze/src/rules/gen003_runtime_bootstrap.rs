@@ -57,19 +57,19 @@ enum Kind {
 
 pub(crate) static INSTALLS: Guarded = Guarded::ascii_case_insensitive(
     &["bun", "deno", "node-", "python", "npm", "yarn", "pyenv", "nvm", "fnm", "volta"],
-    r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v\d+\.\d+|(?-u:\b)node-v\d+\.\d+\.\d+-(?:linux|darwin|win)|/dist/v\d+\.\d+\.\d+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.\d+\.\d+\+\d+-|(?-u:\b)(?:npm|pnpm|yarn)\s+(?:i|install|add)\s+(?:-g|--global)\s+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)\s+(?:i|install|add)\s+(?:bun|deno)(?:@\S*)?\s+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn\s+global\s+add\s+(?:bun|deno)(?-u:\b)|(?-u:\b)uv\s+python\s+install(?-u:\b)|(?-u:\b)pyenv\s+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)\s+install(?-u:\b)|(?-u:\b)volta\s+install\s+node(?-u:\b)",
+    r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v[0-9]+\.[0-9]+|(?-u:\b)node-v[0-9]+\.[0-9]+\.[0-9]+-(?:linux|darwin|win)|/dist/v[0-9]+\.[0-9]+\.[0-9]+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.[0-9]+\.[0-9]+\+[0-9]+-|(?-u:\b)(?:npm|pnpm|yarn)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:-g|--global)(?-u:\s)+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:bun|deno)(?:@\S*)?(?-u:\s)+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn(?-u:\s)+global(?-u:\s)+add(?-u:\s)+(?:bun|deno)(?-u:\b)|(?-u:\b)uv(?-u:\s)+python(?-u:\s)+install(?-u:\b)|(?-u:\b)pyenv(?-u:\s)+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)(?-u:\s)+install(?-u:\b)|(?-u:\b)volta(?-u:\s)+install(?-u:\s)+node(?-u:\b)",
 );
 
 pub(crate) static STARTS: Guarded = Guarded::ascii_case_insensitive(
     &["bun", "npx", "deno"],
-    r"(?i)(?:^|[\s/&|;(])(?:bun|bunx|bun\.exe)\s+(?:run\s+|x\s+)?\S|(?:^|[\s&|;])npx\s+(?:-y\s+|--yes\s+)?(?:github:|git\+|https?://)|(?:^|[\s&|;])deno\s+run\s",
+    r"(?i)(?:^|[\t\n\x0B\x0C\r /&|;(])(?:bun|bunx|bun\.exe)(?-u:\s)+(?:run(?-u:\s)+|x(?-u:\s)+)?\S|(?:^|[\t\n\x0B\x0C\r &|;])npx(?-u:\s)+(?:-y(?-u:\s)+|--yes(?-u:\s)+)?(?:github:|git\+|https?://)|(?:^|[\t\n\x0B\x0C\r &|;])deno(?-u:\s)+run(?-u:\s)",
 );
 
 static DROPPER: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"(?i)setup_bun\.js|bun_environment\.js").expect("a valid regex"));
 
 static NPM_INSTALL: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)\s+(?:i|install|ci|add|exec|-y|--yes)(?-u:\b)").expect("a valid regex")
+    regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)(?-u:\s)+(?:i|install|ci|add|exec|-y|--yes)(?-u:\b)").expect("a valid regex")
 });
 
 fn kind_of(t: &Text<'_>, python: bool) -> Option<Kind> {

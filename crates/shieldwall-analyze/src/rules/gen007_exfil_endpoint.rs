@@ -104,7 +104,7 @@ pub(crate) static MATCHER: Indicators =
 
 pub(crate) static IP_URL: Guarded = Guarded::new(
     &["://"],
-    r"(?i)(?-u:\b)(?:https?|wss?|tcp)://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?",
+    r"(?i)(?-u:\b)(?:https?|wss?|tcp)://([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?::[0-9]+)?",
 );
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {

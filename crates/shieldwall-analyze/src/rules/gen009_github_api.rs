@@ -58,7 +58,7 @@ const WRITES: &[(&str, &str, bool)] = &[
 
 pub(crate) static CONTENTS: Guarded = Guarded::new(
     &[".github/workflows", "contents/", "actions/workflows"],
-    r"/repos/[^/\s]+/[^/\s]+/(?:contents/\S*\.github/workflows|contents/|actions/workflows)|\.github/workflows/[^\s]*\.ya?ml",
+    r"/repos/[^/\t\n\x0B\x0C\r ]+/[^/\t\n\x0B\x0C\r ]+/(?:contents/\S*\.github/workflows|contents/|actions/workflows)|\.github/workflows/[^\t\n\x0B\x0C\r ]*\.ya?ml",
 );
 
 pub(crate) static TOKEN: Guarded = Guarded::new(
@@ -68,7 +68,7 @@ pub(crate) static TOKEN: Guarded = Guarded::new(
 
 pub(crate) static TOKEN_URL: Guarded = Guarded::new(
     &["://"],
-    r"(?i)https?://(?:x-access-token|oauth2|[^\s/:@]*:)?[^\s/@]*(?:token|gh[pous]_|github_pat_|\$\{|\{\})[^\s/@]*@[^\s/]+",
+    r"(?i)https?://(?:x-access-token|oauth2|[^\t\n\x0B\x0C\r /:@]*:)?[^\t\n\x0B\x0C\r /@]*(?:token|gh[pous]_|github_pat_|\$\{|\{\})[^\t\n\x0B\x0C\r /@]*@[^\t\n\x0B\x0C\r /]+",
 );
 
 /// Whether a token-shaped literal looks real (mixed characters, not a

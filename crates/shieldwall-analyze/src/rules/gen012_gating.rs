@@ -38,7 +38,7 @@ pub(crate) static RULE: Rule = Rule {
 
 pub(crate) static ENV_SET: Guarded = Guarded::new(
     &["environ[", "putenv(", "process.env"],
-    r#"(?:environ\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=]|putenv\(\s*['"]([A-Z][A-Z0-9_]{2,63})['"]|process\.env\.([A-Z][A-Z0-9_]{2,63})\s*=[^=]|process\.env\[\s*['"]([A-Z][A-Z0-9_]{2,63})['"]\s*\]\s*=[^=])"#,
+    r#"(?:environ\[(?-u:\s)*['"]([A-Z][A-Z0-9_]{2,63})['"](?-u:\s)*\](?-u:\s)*=[^=]|putenv\((?-u:\s)*['"]([A-Z][A-Z0-9_]{2,63})['"]|process\.env\.([A-Z][A-Z0-9_]{2,63})(?-u:\s)*=[^=]|process\.env\[(?-u:\s)*['"]([A-Z][A-Z0-9_]{2,63})['"](?-u:\s)*\](?-u:\s)*=[^=])"#,
 );
 
 const PLATFORM: &[&str] = &["platform.system", "sys.platform", "os.name", "process.platform", "os.platform", "platform.platform"];

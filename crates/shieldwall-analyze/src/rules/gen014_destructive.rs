@@ -38,17 +38,17 @@ pub(crate) static RULE: Rule = Rule {
 static WIPE: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
         r#"(?ix)
-        (?-u:\b)rm\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*-[a-z]*r[a-z]*\s+(?:-[a-z]+\s+|--[a-z-]+\s+)*["']?(?:~|\$home|\$\{home\}|/)/?\*?["']?(?:\s|$|;|&|\|)
-        | (?-u:\b)(?:del|erase)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?%userprofile%\\?\*?["']?(?:\s|$)
-        | (?-u:\b)(?:rd|rmdir)\s+(?:/[a-z]\s+)*/s\s+(?:/[a-z]\s+)*["']?(?:%userprofile%|c:\\)["']?(?:\s|$)
-        | remove-item\s+[^|;]*(?:\$env:userprofile|\$home|~)\s*(?:\\\*)?\s+[^|;]*-recurse
-        | (?-u:\b)shred\s+(?:-[a-z]+\s+)*(?:-[a-z]*u|--remove)
-        | (?-u:\b)mkfs(?:\.[a-z0-9]+)?\s+/dev/
-        | (?-u:\b)dd\s+if=/dev/(?:zero|urandom|random)\s+of=/dev/(?:sd|nvme|hd|disk|xvd|vd)
-        | (?-u:\b)format(?:\.com)?\s+c:\s*/[a-z]
-        | (?-u:\b)vssadmin\s+delete\s+shadows
-        | (?-u:\b)wipefs\s+-a
-        | (?-u:\b)cipher\s+/w:
+        (?-u:\b)rm(?-u:\s)+(?:-[a-z]+(?-u:\s)+|--[a-z-]+(?-u:\s)+)*-[a-z]*r[a-z]*(?-u:\s)+(?:-[a-z]+(?-u:\s)+|--[a-z-]+(?-u:\s)+)*["']?(?:~|\$home|\$\{home\}|/)/?\*?["']?(?:(?-u:\s)|$|;|&|\|)
+        | (?-u:\b)(?:del|erase)(?-u:\s)+(?:/[a-z](?-u:\s)+)*/s(?-u:\s)+(?:/[a-z](?-u:\s)+)*["']?%userprofile%\\?\*?["']?(?:(?-u:\s)|$)
+        | (?-u:\b)(?:rd|rmdir)(?-u:\s)+(?:/[a-z](?-u:\s)+)*/s(?-u:\s)+(?:/[a-z](?-u:\s)+)*["']?(?:%userprofile%|c:\\)["']?(?:(?-u:\s)|$)
+        | remove-item(?-u:\s)+[^|;]*(?:\$env:userprofile|\$home|~)(?-u:\s)*(?:\\\*)?(?-u:\s)+[^|;]*-recurse
+        | (?-u:\b)shred(?-u:\s)+(?:-[a-z]+(?-u:\s)+)*(?:-[a-z]*u|--remove)
+        | (?-u:\b)mkfs(?:\.[a-z0-9]+)?(?-u:\s)+/dev/
+        | (?-u:\b)dd(?-u:\s)+if=/dev/(?:zero|urandom|random)(?-u:\s)+of=/dev/(?:sd|nvme|hd|disk|xvd|vd)
+        | (?-u:\b)format(?:\.com)?(?-u:\s)+c:(?-u:\s)*/[a-z]
+        | (?-u:\b)vssadmin(?-u:\s)+delete(?-u:\s)+shadows
+        | (?-u:\b)wipefs(?-u:\s)+-a
+        | (?-u:\b)cipher(?-u:\s)+/w:
         "#,
     )
     .expect("a valid regex")

@@ -59,49 +59,52 @@ const WINDOW: usize = 320;
 /// Python calls that run (or import) what they are given.
 pub(crate) static PY_SINK: Guarded = Guarded::new(
     &["exec", "eval", "compile", "__import__", "FunctionType"],
-    r#"(?m)(?:^|[^\w.])(?:__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\)\.|(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)\s*\(\s*"#,
+    r#"(?m)(?:^|[^0-9A-Za-z_.])(?:__import__\((?-u:\s)*['"](?:builtins|__builtin__)['"](?-u:\s)*\)\.|(?:__)?builtins(?:__)?\.)?(exec|eval|execfile|compile|__import__|FunctionType)(?-u:\s)*\((?-u:\s)*"#,
 );
 
 /// Python decoders, as they appear right after a sink.
 pub(crate) static PY_DECODER: Guarded = Guarded::new(
     &["decrypt", "map(", "bytes(", "bytearray(", "decode", "unhexlify", "a2b_", "fromhex", "decompress", "loads", "ord", ".index(", "\\x", "[::-1]", "reversed(", "chr"],
-    r#"decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress\s*\(|marshal\.loads|loads\s*\(\s*(?:b64|base64|zlib|bz2|lzma|b['"])|(?-u:\b)ord\s*\(|\.index\(\s*\w+\s*\)\s*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr\s*\("#,
+    r#"decrypt(?-u:\w)*\(|map\((?-u:\s)*chr(?-u:\b)|bytes\((?-u:\s)*\[|bytearray\((?-u:\s)*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|a2b_hex|fromhex|decompress(?-u:\s)*\(|marshal\.loads|loads(?-u:\s)*\((?-u:\s)*(?:b64|base64|zlib|bz2|lzma|b['"])|(?-u:\b)ord(?-u:\s)*\(|\.index\((?-u:\s)*(?-u:\w)+(?-u:\s)*\)(?-u:\s)*\]|['"](?:\\x[0-9a-fA-F]{2}){16}|codecs\.decode|decode\((?-u:\s)*['"](?:rot.?13|hex|base64|zlib|bz2|uu)|\[::-1\]|reversed\(|chr(?-u:\s)*\("#,
 );
 
-/// `name = <decoder>(…)`: a variable holding decoded data.
+/// `name = <decoder>(…)`: a variable holding decoded data. The decoder
+/// must start within [`ASSIGNMENT_REACH`] bytes of the `=` (checked on
+/// the match: a bounded repetition of a Unicode class costs milliseconds
+/// to compile).
 pub(crate) static PY_DECODED_VAR: Guarded = Guarded::new(
     &["decrypt", "map(", "bytes(", "bytearray(", "decode", "unhexlify", "a2b_base64", "fromhex", "decompress", "marshal.loads"],
-    r#"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*[^=\n][^\n;]{0,200}?(?:decrypt\w*\(|map\(\s*chr(?-u:\b)|bytes\(\s*\[|bytearray\(\s*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode|decode\(\s*['"](?:rot.?13|hex|base64|zlib))"#,
+    r#"(?m)(?:^|;)[ \t]*([A-Za-z_](?-u:\w)*)[ \t]*=[ \t]*[^=\n][^\n;]*?(?:decrypt(?-u:\w)*\(|map\((?-u:\s)*chr(?-u:\b)|bytes\((?-u:\s)*\[|bytearray\((?-u:\s)*\[|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|decodestring|unhexlify|a2b_base64|fromhex|decompress(?-u:\s)*\(|marshal\.loads|codecs\.decode|decode\((?-u:\s)*['"](?:rot.?13|hex|base64|zlib))"#,
 );
 
 /// `def name(…):`, to find functions that decode.
 pub(crate) static PY_DEF: Guarded = Guarded::new(
     &["def"],
-    r"(?m)^[ \t]*def[ \t]+([A-Za-z_]\w*)[ \t]*\(",
+    r"(?m)^[ \t]*def[ \t]+([A-Za-z_](?-u:\w)*)[ \t]*\(",
 );
 
 /// Decoders strong enough to make a short function a decoder.
 pub(crate) static PY_STRONG_DECODER: Guarded = Guarded::new(
     &["decrypt", "decode", "unhexlify", "fromhex", "decompress", "marshal.loads"],
-    r"decrypt\w*\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress\s*\(|marshal\.loads|codecs\.decode",
+    r"decrypt(?-u:\w)*\(|b64decode|b32decode|b16decode|b85decode|a85decode|decodebytes|unhexlify|fromhex|decompress(?-u:\s)*\(|marshal\.loads|codecs\.decode",
 );
 
 /// `x += chr(ord(a) ^ k)`: a string built character by character.
 pub(crate) static PY_CHR_ACCUMULATE: Guarded = Guarded::new(
     &["chr("],
-    r"(?m)(?:^|;)[ \t]*([A-Za-z_]\w*)[ \t]*\+=[ \t]*chr\(",
+    r"(?m)(?:^|;)[ \t]*([A-Za-z_](?-u:\w)*)[ \t]*\+=[ \t]*chr\(",
 );
 
 /// Calls that run a shell command: `os.system(b64d(…))`.
 pub(crate) static PY_SPAWN_SINK: Guarded = Guarded::new(
     &["system", "popen", "subprocess."],
-    r"(?m)(?:^|[^\w])(os\.system|os\.popen|system|popen|subprocess\.(?:Popen|call|run|check_call|check_output|getoutput))\s*\(\s*",
+    r"(?m)(?:^|[^0-9A-Za-z_])(os\.system|os\.popen|system|popen|subprocess\.(?:Popen|call|run|check_call|check_output|getoutput))(?-u:\s)*\((?-u:\s)*",
 );
 
 /// Shell: `echo … | base64 -d | sh`.
 pub(crate) static SHELL_DECODE_RUN: Guarded = Guarded::new(
     &["base64"],
-    r"base64\s+(?:-d|--decode|-D)(?-u:\b)[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh(?-u:\b)|base64\s+(?:-d|--decode)[^|;&]*\|\s*python",
+    r"base64(?-u:\s)+(?:-d|--decode|-D)(?-u:\b)[^|;&]*\|(?-u:\s)*(?:sudo(?-u:\s)+)?(?:ba|z|da)?sh(?-u:\b)|base64(?-u:\s)+(?:-d|--decode)[^|;&]*\|(?-u:\s)*python",
 );
 
 /// The start of a call's arguments: up to the closing parenthesis or
@@ -159,37 +162,43 @@ fn decoder_functions(text: &str) -> Vec<&str> {
 
 /// The identifier a sink is given: `exec(code)`, `exec(code.decode())`.
 static SINK_ARG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z_]\w*)\s*(?:[),.\[(]|$)").expect("a valid regex"));
+    LazyLock::new(|| Regex::new(r"^([A-Za-z_](?-u:\w)*)(?-u:\s)*(?:[),.\[(]|$)").expect("a valid regex"));
 
 /// JavaScript calls that run text.
 pub(crate) static JS_SINK: Guarded = Guarded::new(
     &["eval", "Function", "vm.runIn"],
-    r"(?m)(?:^|[^\w.$])(eval|Function|vm\.runInThisContext|vm\.runInNewContext)\s*\(\s*",
+    r"(?m)(?:^|[^0-9A-Za-z_.$])(eval|Function|vm\.runInThisContext|vm\.runInNewContext)(?-u:\s)*\((?-u:\s)*",
 );
 
 /// JavaScript decoders, right after a sink.
 static JS_DECODER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(?:atob\s*\(|Buffer\.from\s*\(|new\s+Buffer\s*\(|unescape\s*\(|decodeURIComponent\s*\(\s*escape|String\.fromCharCode|(?:zlib\.)?(?:inflateSync|gunzipSync|brotliDecompressSync|inflateRawSync)\s*\()"#)
+    Regex::new(r#"^(?:atob(?-u:\s)*\(|Buffer\.from(?-u:\s)*\(|new(?-u:\s)+Buffer(?-u:\s)*\(|unescape(?-u:\s)*\(|decodeURIComponent(?-u:\s)*\((?-u:\s)*escape|String\.fromCharCode|(?:zlib\.)?(?:inflateSync|gunzipSync|brotliDecompressSync|inflateRawSync)(?-u:\s)*\()"#)
         .expect("a valid regex")
 });
 
-/// `const x = atob(…)` / `Buffer.from(…, 'base64')`.
+/// Longest match of [`PY_DECODED_VAR`] and [`JS_DECODED_VAR`] taken as
+/// one assignment: the name, the call and up to a few hundred bytes of
+/// arguments before the decoder or the encoding name.
+const ASSIGNMENT_REACH: usize = 480;
+
+/// `const x = atob(…)` / `Buffer.from(…, 'base64')` (at most
+/// [`ASSIGNMENT_REACH`] bytes, checked on the match).
 pub(crate) static JS_DECODED_VAR: Guarded = Guarded::new(
     &["atob", "Buffer.from"],
-    r#"(?:const|let|var)\s+([\w$]+)\s*=\s*(?:atob\s*\(|Buffer\.from\s*\([^()]{0,400}?['"](?:base64|hex)['"])"#,
+    r#"(?:const|let|var)(?-u:\s)+([0-9A-Za-z_$]+)(?-u:\s)*=(?-u:\s)*(?:atob(?-u:\s)*\(|Buffer\.from(?-u:\s)*\([^()]*?['"](?:base64|hex)['"])"#,
 );
 
 /// Python builtins reached by name: `getattr(__builtins__, 'exec')`,
 /// `__builtins__.__dict__['exec']`, `globals()['__builtins__']`.
 pub(crate) static PY_BUILTIN_LOOKUP: Guarded = Guarded::new(
     &["builtins", "__import__("],
-    r#"getattr\(\s*(?:__builtins__|builtins|__import__\(\s*['"](?:builtins|__builtin__)['"]\s*\))\s*,\s*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)['"]|globals\(\s*\)\s*\[\s*['"]__builtins__['"]\s*\](?:\.__dict__)?\s*\[\s*['"](?:exec|eval|compile|__import__)|vars\(\s*(?:__builtins__|builtins)\s*\)\s*\[\s*['"](?:exec|eval|compile|__import__)"#,
+    r#"getattr\((?-u:\s)*(?:__builtins__|builtins|__import__\((?-u:\s)*['"](?:builtins|__builtin__)['"](?-u:\s)*\))(?-u:\s)*,(?-u:\s)*['"](?:exec|eval|compile|__import__|execfile)['"]|__builtins__(?:\.__dict__)?(?-u:\s)*\[(?-u:\s)*['"](?:exec|eval|compile|__import__)['"]|globals\((?-u:\s)*\)(?-u:\s)*\[(?-u:\s)*['"]__builtins__['"](?-u:\s)*\](?:\.__dict__)?(?-u:\s)*\[(?-u:\s)*['"](?:exec|eval|compile|__import__)|vars\((?-u:\s)*(?:__builtins__|builtins)(?-u:\s)*\)(?-u:\s)*\[(?-u:\s)*['"](?:exec|eval|compile|__import__)"#,
 );
 
 /// `chr(101)+chr(120)+…`.
 pub(crate) static CHR_CHAIN: Guarded = Guarded::new(
     &["chr("],
-    r"(?:chr\(\s*\d{2,3}\s*\)\s*[+,]\s*){2,}chr\(\s*\d{2,3}\s*\)",
+    r"(?:chr\((?-u:\s)*[0-9]{2,3}(?-u:\s)*\)(?-u:\s)*[+,](?-u:\s)*){2,}chr\((?-u:\s)*[0-9]{2,3}(?-u:\s)*\)",
 );
 
 /// `'cexe'[::-1]`, `''.join(reversed('cexe'))`. ASCII word characters:
@@ -197,7 +206,7 @@ pub(crate) static CHR_CHAIN: Guarded = Guarded::new(
 /// take ~15 ms to compile.
 pub(crate) static REVERSED: Guarded = Guarded::new(
     &["[::-1]", "reversed("],
-    r#"['"]([0-9A-Za-z_.]{3,40})['"]\s*\)?\s*\[::-1\]|reversed\(\s*['"]([0-9A-Za-z_.]{3,40})['"]\s*\)"#,
+    r#"['"]([0-9A-Za-z_.]{3,40})['"](?-u:\s)*\)?(?-u:\s)*\[::-1\]|reversed\((?-u:\s)*['"]([0-9A-Za-z_.]{3,40})['"](?-u:\s)*\)"#,
 );
 
 /// Names an obfuscated reference stands for when it hides a sink.
@@ -437,6 +446,7 @@ fn python_sites(text: &str) -> Vec<Site> {
     }
     let decoded_vars: HashSet<&str> = PY_DECODED_VAR
         .find_iter(text)
+        .filter(|m| m.len() <= ASSIGNMENT_REACH)
         .chain(PY_CHR_ACCUMULATE.find_iter(text))
         .map(assigned)
         .filter(|n| !n.is_empty())
@@ -517,6 +527,7 @@ fn javascript_sites(text: &str) -> Vec<Site> {
     }
     let decoded_vars: HashSet<&str> = JS_DECODED_VAR
         .captures_iter(text)
+        .filter(|c| c.get_match().len() <= ASSIGNMENT_REACH)
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
         .collect();
     for m in JS_SINK.find_iter(text) {

@@ -58,7 +58,7 @@ static HEX_IDENT: LazyLock<Regex> =
 /// Marks of the free Python obfuscators.
 pub(crate) static PY_OBFUSCATOR: Guarded = Guarded::ascii_case_insensitive(
     &["lambda", "exec(", "obf", "encrypted", "protected", "pyob", "__import__("],
-    r#"(?i)lambda\s+_{1,}\s*:\s*__import__\(|exec\(\s*\(\s*_{1,}\s*\)\s*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__\w*obfuscator\w*__|(?-u:\b)_{3,}\s*=\s*__import__\("#,
+    r#"(?i)lambda(?-u:\s)+_{1,}(?-u:\s)*:(?-u:\s)*__import__\(|exec\((?-u:\s)*\((?-u:\s)*_{1,}(?-u:\s)*\)(?-u:\s)*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__(?-u:\w)*obfuscator(?-u:\w)*__|(?-u:\b)_{3,}(?-u:\s)*=(?-u:\s)*__import__\("#,
 );
 
 /// A word mixing Latin letters with Cyrillic or Greek ones.
@@ -67,10 +67,16 @@ static HOMOGLYPH: LazyLock<Regex> = LazyLock::new(|| {
         .expect("a valid regex")
 });
 
-/// `getattr(__builtins__, <not a literal>)`.
+/// Longest [`COMPUTED_BUILTIN`] match taken as one lookup: the call, the
+/// builtins name and up to 80 bytes of the computed name.
+const LOOKUP_REACH: usize = 128;
+
+/// `getattr(__builtins__, <not a literal>)`, at most [`LOOKUP_REACH`]
+/// bytes long (checked on the match, which compiles far faster than a
+/// bounded repetition).
 pub(crate) static COMPUTED_BUILTIN: Guarded = Guarded::new(
     &["builtins"],
-    r#"getattr\(\s*(?:__builtins__|builtins)\s*,\s*[^'"\s)][^,)\n]{0,80}?(?:__str__\(\)|<<|chr\(|\[\s*-?\d)"#,
+    r#"getattr\((?-u:\s)*(?:__builtins__|builtins)(?-u:\s)*,(?-u:\s)*[^'"\t\n\x0B\x0C\r )][^,)\n]*?(?:__str__\(\)|<<|chr\(|\[(?-u:\s)*-?[0-9])"#,
 );
 
 /// `IlIlIIlI`-style identifiers.
@@ -185,7 +191,10 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
                     strong: true,
                 });
             }
-            if let Some(m) = COMPUTED_BUILTIN.find(text) {
+            if let Some(m) = COMPUTED_BUILTIN
+                .find_iter(text)
+                .find(|m| m.len() <= LOOKUP_REACH)
+            {
                 out.push(Mark {
                     line: line_of(m.start()),
                     what: "a builtin looked up by a computed name (`getattr(__builtins__, …)`)".to_owned(),

@@ -40,7 +40,7 @@ pub(crate) static RULE: Rule = Rule {
 
 /// A command that fetches or starts a script.
 static RISKY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"(?i)(?-u:\b)(?:curl|wget|invoke-webrequest|iwr|powershell|pwsh|bun|bunx|deno|base64)(?-u:\b)|(?-u:\b)(?:node|python3?|sh|bash)\s+[^\s]|https?://")
+    regex::Regex::new(r"(?i)(?-u:\b)(?:curl|wget|invoke-webrequest|iwr|powershell|pwsh|bun|bunx|deno|base64)(?-u:\b)|(?-u:\b)(?:node|python3?|sh|bash)(?-u:\s)+[^\t\n\x0B\x0C\r ]|https?://")
         .expect("a valid regex")
 });
 
@@ -51,7 +51,7 @@ static INSTRUCTION: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 static COMMAND: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r#""command"\s*:\s*"((?:[^"\\]|\\.)*)""#).expect("a valid regex"));
+    LazyLock::new(|| regex::Regex::new(r#""command"(?-u:\s)*:(?-u:\s)*"((?:[^"\\]|\\.)*)""#).expect("a valid regex"));
 
 fn commands(text: &str) -> Vec<&str> {
     COMMAND.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str()).collect()

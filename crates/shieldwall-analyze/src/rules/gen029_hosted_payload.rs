@@ -45,20 +45,20 @@ pub(crate) static RULE: Rule = Rule {
 /// a program or script.
 pub(crate) static SHARED_PROGRAM: Guarded = Guarded::ascii_case_insensitive(
     &["cordapp", "dropbox", "google", "tran", "0x0.", "catbox", "anonfile", "gofile", "mediafire", "tebin", "te.ee/r", "rentry", ".dev", "uapp.com", "onrender", "glitch", "repl.co", "pythonanywhere", "000webho"],
-    r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[\w-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[\w.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+    r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[0-9A-Za-z_-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[0-9A-Za-z_.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
 /// A Windows program among a repository's raw files, or a Windows script
 /// type nothing legitimate downloads, from any host.
 pub(crate) static WINDOWS_PROGRAM: Guarded = Guarded::new(
     &["://"],
-    r"(?i)https?://(?:raw\.githubusercontent\.com/[^\s'\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\s'\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+    r"(?i)https?://(?:raw\.githubusercontent\.com/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\t\n\x0B\x0C\r '\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
 /// A program on a server reached by its IP address.
 pub(crate) static IP_PROGRAM: Guarded = Guarded::new(
     &["://"],
-    r"(?i)https?://(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?::\d+)?/[^\s'\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\s'\x22<>]*)?(?:$|[\s'\x22<>])",
+    r"(?i)https?://([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?::[0-9]+)?/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
 /// The first program URL in `text`.

@@ -71,7 +71,7 @@ const QUIET_PROGRAMS: &[&str] = &[
 ];
 
 static SOURCES: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r#"['"]sources['"]\s*:\s*\[([^\]]*)\]"#).expect("a valid regex")
+    regex::Regex::new(r#"['"]sources['"](?-u:\s)*:(?-u:\s)*\[([^\]]*)\]"#).expect("a valid regex")
 });
 
 static ITEM: LazyLock<regex::Regex> =

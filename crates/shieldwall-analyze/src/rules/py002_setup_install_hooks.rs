@@ -50,7 +50,7 @@ pub(crate) static RULE: Rule = Rule {
 /// `def name(` at the top level of a file.
 pub(crate) static TOP_LEVEL_DEF: Guarded = Guarded::new(
     &["def"],
-    r"(?m)^def\s+(\w+)\s*\(",
+    r"(?m)^def(?-u:\s)+((?-u:\w)+)(?-u:\s)*\(",
 );
 
 /// The calls inside the top-level functions of `setup.py` that `calls`
@@ -86,7 +86,7 @@ fn local_function_calls<'f>(text: &str, lines: &[&str], facts: &'f crate::lang::
 /// `class X(install):`, `class X(setuptools.command.install.install):`.
 pub(crate) static COMMAND_CLASS: Guarded = Guarded::new(
     &["class"],
-    r"(?m)^class\s+(\w+)\s*\(\s*(?:[\w.]*\.)?(_?install|develop|egg_info|build_py|bdist_wheel|bdist_egg|install_lib|install_scripts|install_egg_info|build|sdist|orig\.install)\s*[,)]",
+    r"(?m)^class(?-u:\s)+((?-u:\w)+)(?-u:\s)*\((?-u:\s)*(?:[0-9A-Za-z_.]*\.)?(_?install|develop|egg_info|build_py|bdist_wheel|bdist_egg|install_lib|install_scripts|install_egg_info|build|sdist|orig\.install)(?-u:\s)*[,)]",
 );
 
 /// Commands that run on the machine of whoever installs the sdist.
