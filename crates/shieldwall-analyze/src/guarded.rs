@@ -126,8 +126,10 @@ pub(crate) mod tests {
 
     /// Whether every match of `hir` provably contains one of `needles`:
     /// a literal holding a needle, a capture or a repetition (at least
-    /// once) of such, a concatenation with such a part, or an alternation
-    /// all of whose branches are such.
+    /// once) of such, a concatenation with such a part, a concatenation
+    /// whose adjacent parts of few possible texts (literals, small
+    /// classes such as `[0-9]`, alternations of those) hold a needle in
+    /// every combination, or an alternation all of whose branches are such.
     fn covered(hir: &Hir, needles: &[&str], ignore_case: bool) -> bool {
         let holds = |run: &str| {
             needles.iter().any(|n| {
@@ -143,21 +145,48 @@ pub(crate) mod tests {
             HirKind::Capture(c) => covered(&c.sub, needles, ignore_case),
             HirKind::Repetition(r) => r.min >= 1 && covered(&r.sub, needles, ignore_case),
             HirKind::Concat(parts) => {
-                // Runs of adjacent fixed text (each letter in either case,
-                // when ignoring case) hold a needle, or some part does.
-                let mut run = String::new();
+                // The texts the current run of adjacent parts can end with
+                // that hold no needle yet (their last characters only).
+                let keep = needles.iter().map(|n| n.chars().count()).max().unwrap_or(1) - 1;
+                let pending = |runs: Vec<String>| -> Vec<String> {
+                    let mut left: Vec<String> = runs
+                        .into_iter()
+                        .filter(|r| !holds(r))
+                        .map(|r| {
+                            let skip = r.chars().count().saturating_sub(keep);
+                            r.chars().skip(skip).collect()
+                        })
+                        .collect();
+                    left.sort_unstable();
+                    left.dedup();
+                    left
+                };
+                let mut runs = vec![String::new()];
                 for part in parts {
-                    match fixed_text(part, ignore_case) {
-                        Some(text) => run.push_str(&text),
-                        None => {
-                            if holds(&run) {
+                    let next = finite_texts(part, ignore_case);
+                    let repeated = next.is_none().then(|| repeated_texts(part, ignore_case));
+                    match (next, repeated.flatten()) {
+                        (Some(texts), _) => match cross(&runs, &texts, ignore_case) {
+                            Some(joined) => runs = pending(joined),
+                            None => runs = pending(texts),
+                        },
+                        // `x+`: the run reaches the first `x`; the last
+                        // one starts the next run.
+                        (None, Some(texts)) => {
+                            if cross(&runs, &texts, ignore_case)
+                                .is_some_and(|joined| pending(joined).is_empty())
+                            {
                                 return true;
                             }
-                            run.clear();
+                            runs = pending(texts);
                         }
+                        (None, None) => runs = vec![String::new()],
+                    }
+                    if runs.is_empty() {
+                        return true;
                     }
                 }
-                holds(&run) || parts.iter().any(|p| covered(p, needles, ignore_case))
+                parts.iter().any(|p| covered(p, needles, ignore_case))
             }
             HirKind::Alternation(branches) => {
                 branches.iter().all(|b| covered(b, needles, ignore_case))
@@ -166,31 +195,103 @@ pub(crate) mod tests {
         }
     }
 
-    /// The text `hir` always matches, up to ASCII case when
-    /// `ignore_case`: a literal, or a class of exactly the two cases of
-    /// one ASCII letter (not `k` or `s`, whose classes hold the Kelvin
-    /// sign and the long s).
-    fn fixed_text(hir: &Hir, ignore_case: bool) -> Option<String> {
+    /// The texts of `x` when `hir` is `x+` (or `x{n,m}`, n ≥ 1, or a
+    /// capture of such) and `x` has [`finite_texts`].
+    fn repeated_texts(hir: &Hir, fold: bool) -> Option<Vec<String>> {
         match hir.kind() {
-            HirKind::Literal(lit) => Some(String::from_utf8_lossy(&lit.0).into_owned()),
-            HirKind::Class(Class::Unicode(class)) if ignore_case => {
+            HirKind::Repetition(r) if r.min >= 1 => finite_texts(&r.sub, fold),
+            HirKind::Capture(c) => repeated_texts(&c.sub, fold),
+            _ => None,
+        }
+    }
+
+    /// Most texts a run of adjacent parts is expanded to.
+    const MAX_TEXTS: usize = 256;
+
+    /// Every text of `runs` followed by every text of `next`, unless
+    /// there would be more than [`MAX_TEXTS`].
+    fn cross(runs: &[String], next: &[String], fold: bool) -> Option<Vec<String>> {
+        (runs.len() * next.len() <= MAX_TEXTS).then(|| {
+            distinct(
+                runs.iter()
+                    .flat_map(|r| next.iter().map(move |n| format!("{r}{n}")))
+                    .collect(),
+                fold,
+            )
+        })
+    }
+
+    /// `texts` without repeats; with `fold`, in ASCII lowercase (the
+    /// needles of a case-insensitive guard are matched so).
+    fn distinct(mut texts: Vec<String>, fold: bool) -> Vec<String> {
+        if fold {
+            texts.iter_mut().for_each(|t| t.make_ascii_lowercase());
+        }
+        texts.sort_unstable();
+        texts.dedup();
+        texts
+    }
+
+    /// The few texts `hir` can match, when it is a literal, a class of at
+    /// most 16 characters (so `(?i)` letters give both cases, and `k` or
+    /// `s` also the Kelvin sign or the long s, which no ASCII needle
+    /// holds), an optional one (`x?`), a capture, an alternation or a
+    /// concatenation of such.
+    fn finite_texts(hir: &Hir, fold: bool) -> Option<Vec<String>> {
+        let texts = match hir.kind() {
+            HirKind::Literal(lit) => vec![String::from_utf8_lossy(&lit.0).into_owned()],
+            HirKind::Class(Class::Unicode(class)) => {
                 let chars: Vec<char> = class
                     .ranges()
                     .iter()
                     .flat_map(|r| r.start()..=r.end())
-                    .take(3)
+                    .take(17)
                     .collect();
-                match chars[..] {
-                    [upper, lower]
-                        if upper.is_ascii_uppercase() && lower == upper.to_ascii_lowercase() =>
-                    {
-                        Some(lower.to_string())
-                    }
-                    _ => None,
+                if chars.len() > 16 {
+                    return None;
                 }
+                chars.iter().map(char::to_string).collect()
             }
-            _ => None,
-        }
+            // `(?i-u:exe)`: ASCII letters only.
+            HirKind::Class(Class::Bytes(class)) => {
+                let bytes: Vec<u8> = class
+                    .ranges()
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .take(17)
+                    .collect();
+                if bytes.len() > 16 || !bytes.is_ascii() {
+                    return None;
+                }
+                bytes.iter().map(|&b| char::from(b).to_string()).collect()
+            }
+            HirKind::Capture(c) => return finite_texts(&c.sub, fold),
+            // `x?`
+            HirKind::Repetition(r) if r.max == Some(1) => {
+                let mut texts = finite_texts(&r.sub, fold)?;
+                if r.min == 0 {
+                    texts.push(String::new());
+                }
+                texts
+            }
+            HirKind::Alternation(branches) => {
+                let mut out = Vec::new();
+                for branch in branches {
+                    out.extend(finite_texts(branch, fold)?);
+                    if out.len() > MAX_TEXTS {
+                        return None;
+                    }
+                }
+                out
+            }
+            HirKind::Concat(parts) => {
+                return parts.iter().try_fold(vec![String::new()], |runs, part| {
+                    cross(&runs, &finite_texts(part, fold)?, fold)
+                });
+            }
+            _ => return None,
+        };
+        Some(distinct(texts, fold))
     }
 
     /// Panics unless every match of `guarded` holds one of its needles.
@@ -286,6 +387,33 @@ pub(crate) mod tests {
         assert!(check("(?i)bus", &["bu"], true));
         assert!(check(r"(?i)bun\.sh", &["bun."], true));
         assert!(!check(r"(?i)bun\s+run", &["bunrun"], true));
+        // Small classes and alternations expand: `://` then a digit.
+        let digits: Vec<String> = (0..10).map(|d| format!("://{d}")).collect();
+        let digits: Vec<&str> = digits.iter().map(String::as_str).collect();
+        assert!(check(r"https?://([0-9]{1,3})\.", &digits, false));
+        assert!(check(r"tcp://[0-9]+", &digits, false));
+        assert!(!check(r"https?://[0-9a-z]+", &digits, false));
+        assert!(!check(r"https?://[0-9]*", &digits, false));
+        assert!(check(r"(?i)x\.(?:exe|dll)", &[".exe", ".dll"], true));
+        assert!(!check(r"(?i)x\.(?:exe|dll|so)", &[".exe", ".dll"], true));
+        assert!(!check(r"(?i)\.(?:exe|ask)", &[".exe", ".ask"], true));
+        assert!(check(r"(?i-u)\.(?:exe|ask)", &[".exe", ".ask"], true));
+        assert!(check(
+            r"private_?key",
+            &["private_key", "privatekey"],
+            false
+        ));
+        // Case variants do not swamp the expansion.
+        assert!(check(
+            r"(?i)(?-u:\b)(?:https?|wss?|tcp)://([0-9]{1,3})\.",
+            &digits,
+            false
+        ));
+        assert!(!check(
+            r"private_*key",
+            &["private_key", "privatekey"],
+            false
+        ));
     }
 
     #[test]

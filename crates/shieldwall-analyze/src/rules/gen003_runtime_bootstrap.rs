@@ -56,8 +56,8 @@ enum Kind {
 }
 
 pub(crate) static INSTALLS: Guarded = Guarded::ascii_case_insensitive(
-    &["bun", "deno", "node-", "python", "npm", "yarn", "pyenv", "nvm", "fnm", "volta"],
-    r"(?i)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v[0-9]+\.[0-9]+|(?-u:\b)node-v[0-9]+\.[0-9]+\.[0-9]+-(?:linux|darwin|win)|/dist/v[0-9]+\.[0-9]+\.[0-9]+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.[0-9]+\.[0-9]+\+[0-9]+-|(?-u:\b)(?:npm|pnpm|yarn)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:-g|--global)(?-u:\s)+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:bun|deno)(?:@\S*)?(?-u:\s)+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn(?-u:\s)+global(?-u:\s)+add(?-u:\s)+(?:bun|deno)(?-u:\b)|(?-u:\b)uv(?-u:\s)+python(?-u:\s)+install(?-u:\b)|(?-u:\b)pyenv(?-u:\s)+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)(?-u:\s)+install(?-u:\b)|(?-u:\b)volta(?-u:\s)+install(?-u:\s)+node(?-u:\b)",
+    &["bun.sh", "deno.land", "oven-sh", "denoland", "bun-", "node-v", "/dist/v", "deno-", "python-build", "cpython-3", "-g", "yarn", "uv", "pyenv", "nvm", "fnm", "volta"],
+    r"(?i-u)bun\.sh/install|deno\.land/(?:x/)?install|oven-sh/bun/releases|denoland/deno/releases|bun-(?:linux|darwin|windows)-(?:x64|aarch64|arm64)|bun-v[0-9]+\.[0-9]+|(?-u:\b)node-v[0-9]+\.[0-9]+\.[0-9]+-(?:linux|darwin|win)|/dist/v[0-9]+\.[0-9]+\.[0-9]+/node-|deno-(?:x86_64|aarch64)-|python-build-standalone|cpython-3\.[0-9]+\.[0-9]+\+[0-9]+-|(?-u:\b)(?:npm|pnpm|yarn)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:-g|--global)(?-u:\s)+(?:bun|deno|node)(?-u:\b)|(?-u:\b)(?:npm|pnpm)(?-u:\s)+(?:i|install|add)(?-u:\s)+(?:bun|deno)(?:@(?u:\S)*)?(?-u:\s)+(?:-g|--global)(?-u:\b)|(?-u:\b)yarn(?-u:\s)+global(?-u:\s)+add(?-u:\s)+(?:bun|deno)(?-u:\b)|(?-u:\b)uv(?-u:\s)+python(?-u:\s)+install(?-u:\b)|(?-u:\b)pyenv(?-u:\s)+install(?-u:\b)|(?-u:\b)(?:nvm|fnm)(?-u:\s)+install(?-u:\b)|(?-u:\b)volta(?-u:\s)+install(?-u:\s)+node(?-u:\b)",
 );
 
 pub(crate) static STARTS: Guarded = Guarded::ascii_case_insensitive(

@@ -103,7 +103,7 @@ pub(crate) static MATCHER: Indicators =
     Indicators::new(|| ENDPOINTS.iter().map(|(p, _)| *p).collect());
 
 pub(crate) static IP_URL: Guarded = Guarded::new(
-    &["://"],
+    &["://0", "://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8", "://9"],
     r"(?i)(?-u:\b)(?:https?|wss?|tcp)://([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?::[0-9]+)?",
 );
 

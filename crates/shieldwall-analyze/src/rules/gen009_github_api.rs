@@ -62,7 +62,7 @@ pub(crate) static CONTENTS: Guarded = Guarded::new(
 );
 
 pub(crate) static TOKEN: Guarded = Guarded::new(
-    &["gh", "github_pat_", "npm_"],
+    &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "npm_"],
     r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{60,90}|npm_[A-Za-z0-9]{36})(?-u:\b)",
 );
 
@@ -110,8 +110,8 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             put(t.file, severity, stage, t.line, format!("{what}: `{}`", clip(text, 100)));
         }
         if (lower.contains("git push") || lower.contains("git remote") || lower.contains("git clone") || !t.command)
-            && TOKEN_URL.is_match(text)
             && (lower.contains("git") || lower.contains(".git"))
+            && TOKEN_URL.is_match(text)
         {
             let severity = if automatic { Severity::High } else { Severity::Low };
             put(t.file, severity, stage, t.line, format!("uses git with a token in the URL: `{}`", clip(text, 100)));

@@ -444,14 +444,20 @@ fn python_sites(text: &str) -> Vec<Site> {
         let end = t.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(t.len());
         &t[..end]
     }
-    let decoded_vars: HashSet<&str> = PY_DECODED_VAR
-        .find_iter(text)
-        .filter(|m| m.len() <= ASSIGNMENT_REACH)
-        .chain(PY_CHR_ACCUMULATE.find_iter(text))
-        .map(assigned)
-        .filter(|n| !n.is_empty())
-        .chain(decoder_functions(text))
-        .collect();
+    // Worked out only when a sink needs it (three expressions to compile).
+    let decoded_vars = std::cell::OnceCell::new();
+    let decoded_vars = || -> &HashSet<&str> {
+        decoded_vars.get_or_init(|| {
+            PY_DECODED_VAR
+                .find_iter(text)
+                .filter(|m| m.len() <= ASSIGNMENT_REACH)
+                .chain(PY_CHR_ACCUMULATE.find_iter(text))
+                .map(assigned)
+                .filter(|n| !n.is_empty())
+                .chain(decoder_functions(text))
+                .collect()
+        })
+    };
     for m in PY_SINK.find_iter(text) {
         if out.len() >= MAX_SITES {
             break;
@@ -465,9 +471,8 @@ fn python_sites(text: &str) -> Vec<Site> {
                 what: format!("`{sink}` runs the output of `{}`", d.as_str().trim_end_matches(['(', ' '])),
                 inline: has_inline_blob(window),
             });
-        } else if !decoded_vars.is_empty()
-            && let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
-            && decoded_vars.contains(arg.as_str())
+        } else if let Some(arg) = SINK_ARG.captures(strip_nested(window)).and_then(|c| c.get(1))
+            && decoded_vars().contains(arg.as_str())
         {
             out.push(Site {
                 priority: 1,
@@ -478,7 +483,7 @@ fn python_sites(text: &str) -> Vec<Site> {
         }
     }
     // Shell commands given decoded text.
-    if !decoded_vars.is_empty() || PY_STRONG_DECODER.is_match(text) {
+    if PY_SPAWN_SINK.is_match(text) && (PY_STRONG_DECODER.is_match(text) || !decoded_vars().is_empty()) {
         for m in PY_SPAWN_SINK.find_iter(text) {
             if out.len() >= MAX_SITES {
                 break;
@@ -492,7 +497,7 @@ fn python_sites(text: &str) -> Vec<Site> {
                     SINK_ARG
                         .captures(window)
                         .and_then(|c| c.get(1))
-                        .filter(|a| decoded_vars.contains(a.as_str()))
+                        .filter(|a| decoded_vars().contains(a.as_str()))
                         .map(|a| a.as_str().to_owned())
                 });
             if let Some(what) = decoded {

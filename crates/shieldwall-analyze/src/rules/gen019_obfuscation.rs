@@ -57,8 +57,8 @@ static HEX_IDENT: LazyLock<Regex> =
 
 /// Marks of the free Python obfuscators.
 pub(crate) static PY_OBFUSCATOR: Guarded = Guarded::ascii_case_insensitive(
-    &["lambda", "exec(", "obf", "encrypted", "protected", "pyob", "__import__("],
-    r#"(?i)lambda(?-u:\s)+_{1,}(?-u:\s)*:(?-u:\s)*__import__\(|exec\((?-u:\s)*\((?-u:\s)*_{1,}(?-u:\s)*\)(?-u:\s)*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__(?-u:\w)*obfuscator(?-u:\w)*__|(?-u:\b)_{3,}(?-u:\s)*=(?-u:\s)*__import__\("#,
+    &["__import__(", "exec(", "obfuscat", "encrypted ", "protected ", "blankobf", "pyob.oxyry"],
+    r#"(?i-u)lambda(?-u:\s)+_{1,}(?-u:\s)*:(?-u:\s)*__import__\(|exec\((?-u:\s)*\((?-u:\s)*_{1,}(?-u:\s)*\)(?-u:\s)*\(|(?:obfuscated|encrypted|protected) (?:with|by|using) (?:hyperion|blankobf|kramer|pyobfuscate|pyob|specter|vare|carbon|berserker)|pyobfuscate\.com|blankobf|pyob\.oxyry|development obfuscator|__(?-u:\w)*obfuscator(?-u:\w)*__|(?-u:\b)_{3,}(?-u:\s)*=(?-u:\s)*__import__\("#,
 );
 
 /// A word mixing Latin letters with Cyrillic or Greek ones.

@@ -101,8 +101,8 @@ const CREDENTIAL_CALLS: &[&str] = &[
 
 /// Names of a wallet's private key or seed phrase in code.
 pub(crate) static WALLET_KEY: Guarded = Guarded::ascii_case_insensitive(
-    &["private", "mnemonic", "eed", "recovery"],
-    r"(?i)(?-u:\b)(?:private_?key|mnemonic|seed_?phrase|recovery_?phrase)(?-u:\b)",
+    &["private_key", "privatekey", "mnemonic", "phrase"],
+    r"(?i-u)\b(?:private_?key|mnemonic|seed_?phrase|recovery_?phrase)\b",
 );
 
 /// Literal fragments of stealers' Discord token patterns and session

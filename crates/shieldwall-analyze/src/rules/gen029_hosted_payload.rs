@@ -44,20 +44,20 @@ pub(crate) static RULE: Rule = Rule {
 /// A URL on a file-sharing, chat, drop or free app host whose path names
 /// a program or script.
 pub(crate) static SHARED_PROGRAM: Guarded = Guarded::ascii_case_insensitive(
-    &["cordapp", "dropbox", "google", "tran", "0x0.", "catbox", "anonfile", "gofile", "mediafire", "tebin", "te.ee/r", "rentry", ".dev", "uapp.com", "onrender", "glitch", "repl.co", "pythonanywhere", "000webho"],
-    r"(?i)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[0-9A-Za-z_-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[0-9A-Za-z_.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
+    &["discordapp", "dropbox", "drive.google", "docs.google", "transfer.sh", "0x0.st", "catbox", "anonfiles", "gofile", "mediafire", "pastebin", "paste.ee", "rentry", "pages.dev", "workers.dev", "herokuapp", "onrender", "glitch.me", "repl.co", "pythonanywhere", "000webhostapp"],
+    r"(?i-u)https?://(?:cdn\.discordapp\.com/attachments|media\.discordapp\.net/attachments|(?:dl\.|www\.)?dropbox(?:usercontent)?\.com|drive\.google\.com|docs\.google\.com/uc|transfer\.sh|0x0\.st|files\.catbox\.moe|(?:[0-9A-Za-z_-]+\.)?anonfiles\.com|gofile\.io|(?:www\.)?mediafire\.com|pastebin\.com/raw|paste\.ee/r|rentry\.co|[0-9A-Za-z_.-]+\.(?:pages\.dev|workers\.dev|herokuapp\.com|onrender\.com|glitch\.me|repl\.co|pythonanywhere\.com|000webhostapp\.com))/(?u:[^\t\n\x0B\x0C\r '\x22<>])*?\.(?:exe|scr|bat|cmd|ps1|vbs|vbe|js|jse|hta|msi|dll|jar|py|pyw|pyc|pyz|sh|bin|elf|apk|dmg|pkg)(?:[?&#](?u:[^\t\n\x0B\x0C\r '\x22<>])*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
 /// A Windows program among a repository's raw files, or a Windows script
 /// type nothing legitimate downloads, from any host.
-pub(crate) static WINDOWS_PROGRAM: Guarded = Guarded::new(
-    &["://"],
-    r"(?i)https?://(?:raw\.githubusercontent\.com/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|vbs|hta|msi|dll)|[^\t\n\x0B\x0C\r '\x22<>]+?\.(?:vbs|vbe|hta|scr))(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
+pub(crate) static WINDOWS_PROGRAM: Guarded = Guarded::ascii_case_insensitive(
+    &[".exe", ".scr", ".vbs", ".vbe", ".hta", ".msi", ".dll"],
+    r"(?i)https?://(?:raw\.githubusercontent\.com/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?i-u:exe|scr|vbs|hta|msi|dll)|[^\t\n\x0B\x0C\r '\x22<>]+?\.(?i-u:vbs|vbe|hta|scr))(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
 /// A program on a server reached by its IP address.
 pub(crate) static IP_PROGRAM: Guarded = Guarded::new(
-    &["://"],
+    &["://0", "://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8", "://9"],
     r"(?i)https?://([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?::[0-9]+)?/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
