@@ -196,12 +196,7 @@ pub fn analyze(artifact: &Artifact, options: &Options) -> Analysis {
     let unparsed = files.iter().filter(|f| f.facts.is_none() && wanted(f));
     let over_budget = unparsed.fold((0, 0), |(n, bytes), f| (n + 1, bytes + f.size));
     let mut findings = Vec::new();
-    let cx = Context {
-        artifact,
-        identity: &identity,
-        plan: &plan,
-        files: &files,
-    };
+    let cx = Context::new(artifact, &identity, &plan, &files);
     for rule in rules::catalog() {
         (rule.check)(&cx, &mut rules::Emit::new(rule.id, &mut findings));
     }

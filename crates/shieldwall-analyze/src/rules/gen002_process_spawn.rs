@@ -58,7 +58,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             out.finding(severity, call.stage, &file.path, Some(call.line), what);
         }
     }
-    for command in cx.commands().into_iter().filter(|c| c.file == "package.json" || c.file.ends_with(".gyp")) {
+    for command in cx.commands().iter().filter(|c| c.file == "package.json" || c.file.ends_with(".gyp")) {
         if command.stage == Stage::Install && detached_shell(&command.text) {
             out.finding(
                 Severity::High,

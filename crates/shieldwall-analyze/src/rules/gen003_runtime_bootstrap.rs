@@ -94,7 +94,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut best: std::collections::BTreeMap<&str, (Severity, Stage, Option<u32>, String)> = Default::default();
     for t in support::texts(cx) {
         let python = t.file.ends_with(".py");
-        let Some(kind) = kind_of(&t, python) else { continue };
+        let Some(kind) = kind_of(t, python) else { continue };
         let stage = t.acting_stage();
         let automatic = stage.is_automatic();
         // A Bun start in an npm script is judged by SW-NPM-001 as well;

@@ -47,7 +47,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         }
     };
     // Running one: a command naming it.
-    for t in support::texts(cx).into_iter().filter(|t| t.command) {
+    for t in support::texts(cx).iter().filter(|t| t.command) {
         let lower = t.text.to_ascii_lowercase();
         if let Some(name) = SCANNERS.iter().find(|s| lower.contains(*s)) {
             let sweep = lower.contains("filesystem") || lower.contains("--no-git") || lower.contains("detect --source") || lower.contains(" scan ");

@@ -251,7 +251,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let packaging = Packaging::of(cx);
     let commands: Vec<_> = cx
         .commands()
-        .into_iter()
+        .iter()
         .filter(|c| c.stage.is_automatic())
         .collect();
     let loads: Vec<_> = cx

@@ -58,8 +58,8 @@ const FORMS: &[(&str, &str, bool)] = &[
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut texts: Vec<(&str, Option<u32>, crate::model::Stage, String)> = cx
         .commands()
-        .into_iter()
-        .map(|c| (c.file, c.line, c.stage, c.text.into_owned()))
+        .iter()
+        .map(|c| (c.file, c.line, c.stage, c.text.to_string()))
         .collect();
     texts.extend(cx.strings().map(|(f, l)| (f.path.as_str(), Some(l.line), l.stage, l.value.clone())));
     let mut seen = std::collections::HashSet::new();

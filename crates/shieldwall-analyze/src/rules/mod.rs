@@ -109,6 +109,10 @@ pub struct Context<'a> {
     pub plan: &'a Plan,
     /// Every file, analyzed.
     pub files: &'a [SourceFile],
+    /// [`Context::commands`], worked out once for all rules.
+    commands: std::cell::OnceCell<Vec<CommandText<'a>>>,
+    /// [`support::texts`], worked out once for all rules.
+    texts: std::cell::OnceCell<Vec<support::Text<'a>>>,
 }
 
 /// A command the package runs or ships, from wherever it is written.
@@ -155,6 +159,23 @@ pub const SPAWN_CALLEES: &[&str] = &[
 ];
 
 impl<'a> Context<'a> {
+    /// What the rules see of an analyzed artifact.
+    pub fn new(
+        artifact: &'a Artifact,
+        identity: &'a Identity,
+        plan: &'a Plan,
+        files: &'a [SourceFile],
+    ) -> Self {
+        Self {
+            artifact,
+            identity,
+            plan,
+            files,
+            commands: std::cell::OnceCell::new(),
+            texts: std::cell::OnceCell::new(),
+        }
+    }
+
     /// Files with parsed facts.
     pub fn code_files(&self) -> impl Iterator<Item = &'a SourceFile> + 'a {
         self.files.iter().filter(|f| f.facts.is_some())
@@ -195,7 +216,11 @@ impl<'a> Context<'a> {
 
     /// Every command: npm scripts and GYP expansions, lines of shell
     /// files, and the strings given to process-spawning calls.
-    pub fn commands(&self) -> Vec<CommandText<'a>> {
+    pub fn commands(&self) -> &[CommandText<'a>] {
+        self.commands.get_or_init(|| self.collect_commands())
+    }
+
+    fn collect_commands(&self) -> Vec<CommandText<'a>> {
         let mut out: Vec<CommandText<'a>> = self
             .plan
             .commands

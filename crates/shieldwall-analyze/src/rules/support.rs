@@ -48,16 +48,20 @@ pub(crate) const MAX_TEXT: usize = 64 * 1024;
 /// Every command and every string literal of parsed files, plus the lines
 /// of code files that were not parsed (at runtime, or at their load
 /// stage when they run whole), each at the stage it weighs at.
-pub(crate) fn texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
+pub(crate) fn texts<'c, 'a>(cx: &'c Context<'a>) -> &'c [Text<'a>] {
+    cx.texts.get_or_init(|| collect_texts(cx))
+}
+
+fn collect_texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
     let mut out: Vec<Text<'a>> = cx
         .commands()
-        .into_iter()
+        .iter()
         .filter(|c| c.text.len() <= MAX_TEXT)
         .map(|c| Text {
             file: c.file,
             line: c.line,
             stage: c.stage,
-            text: c.text,
+            text: c.text.clone(),
             command: true,
             acts: true,
         })
