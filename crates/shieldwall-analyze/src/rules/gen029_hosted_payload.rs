@@ -63,6 +63,10 @@ pub(crate) static IP_PROGRAM: Guarded = Guarded::new(
 
 /// The first program URL in `text`.
 fn program_url(text: &str) -> Option<&str> {
+    // Every expression below starts with `https?://`.
+    if !text.contains("://") {
+        return None;
+    }
     let found = SHARED_PROGRAM
         .find(text)
         .or_else(|| WINDOWS_PROGRAM.find(text))
