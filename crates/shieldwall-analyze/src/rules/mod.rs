@@ -389,7 +389,7 @@ impl<'a> Context<'a> {
             .sum();
         let searcher = indicators.searcher(searched);
         // Per file: patterns already hit, and each hit's pattern and start.
-        let mut seen = vec![false; indicators.len()];
+        let mut seen = vec![false; indicators.patterns_len()];
         let mut found = Vec::new();
         for (file, text) in self.code_texts().filter(|(file, _)| wanted(file)) {
             seen.fill(false);
@@ -471,13 +471,8 @@ impl Indicators {
     }
 
     /// The number of patterns.
-    pub fn len(&self) -> usize {
+    pub fn patterns_len(&self) -> usize {
         self.lowered().len()
-    }
-
-    /// Whether there are no patterns.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn lowered(&self) -> &[Vec<u8>] {
@@ -617,7 +612,7 @@ mod tests {
             let results: Vec<Vec<(usize, usize)>> = searchers
                 .iter()
                 .map(|searcher| {
-                    let mut seen = vec![false; TRICKY.len()];
+                    let mut seen = vec![false; TRICKY.patterns_len()];
                     let mut found = Vec::new();
                     let mut all = Vec::new();
                     for text in &texts {
