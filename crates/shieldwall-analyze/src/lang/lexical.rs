@@ -221,10 +221,60 @@ const TRIGGERS: &[&str] = &[
     "publish",
 ];
 
-static TRIGGER_MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-    std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new(TRIGGERS).expect("the trigger list builds an automaton")
-    });
+/// Literal tokens, looked for in each text in turn while little text has
+/// been searched (one small artifact per process), with an automaton,
+/// built then, once more than [`Tokens::SCAN_UP_TO`] bytes were. Building
+/// the automaton of [`TRIGGERS`] costs about as much as scanning 30 KiB
+/// for each token; both give the same answers.
+pub(crate) struct Tokens {
+    tokens: &'static [&'static str],
+    automaton: std::sync::OnceLock<aho_corasick::AhoCorasick>,
+    searched: std::sync::atomic::AtomicUsize,
+}
+
+impl Tokens {
+    /// Bytes searched token by token before the automaton is built.
+    pub(crate) const SCAN_UP_TO: usize = 16 << 10;
+
+    /// The tokens `tokens`.
+    pub(crate) const fn new(tokens: &'static [&'static str]) -> Self {
+        Self {
+            tokens,
+            automaton: std::sync::OnceLock::new(),
+            searched: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether `text` holds one of the tokens.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        if let Some(automaton) = self.automaton.get() {
+            return automaton.is_match(text);
+        }
+        let before = self
+            .searched
+            .fetch_add(text.len(), std::sync::atomic::Ordering::Relaxed);
+        if before.saturating_add(text.len()) <= Self::SCAN_UP_TO {
+            self.scan(text)
+        } else {
+            self.automaton().is_match(text)
+        }
+    }
+
+    /// [`Tokens::is_match`] by looking for each token in turn.
+    fn scan(&self, text: &str) -> bool {
+        self.tokens
+            .iter()
+            .any(|t| memchr::memmem::find(text.as_bytes(), t.as_bytes()).is_some())
+    }
+
+    fn automaton(&self) -> &aho_corasick::AhoCorasick {
+        self.automaton.get_or_init(|| {
+            aho_corasick::AhoCorasick::new(self.tokens).expect("the token list builds an automaton")
+        })
+    }
+}
+
+static TRIGGER_MATCHER: Tokens = Tokens::new(TRIGGERS);
 
 /// Whether `text` holds any token a rule acts on.
 pub fn has_trigger(text: &str) -> bool {
@@ -290,11 +340,7 @@ const STRONG_TRIGGERS: &[&str] = &[
     "gethostbyname",
 ];
 
-static STRONG_MATCHER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-    std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::new(STRONG_TRIGGERS)
-            .expect("the trigger list builds an automaton")
-    });
+static STRONG_MATCHER: Tokens = Tokens::new(STRONG_TRIGGERS);
 
 /// Whether `text` holds a token of behavior that weighs even when only
 /// run on request.
@@ -469,6 +515,52 @@ pub fn is_public_ipv4(o: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Texts holding the tokens whole, cut, in upper case, inside other
+    /// text, and the lines of this crate's sources.
+    fn token_texts() -> Vec<String> {
+        let mut texts = vec![String::new(), "x".to_owned()];
+        for token in TRIGGERS.iter().chain(STRONG_TRIGGERS) {
+            texts.push((*token).to_owned());
+            texts.push(format!("a{token}b"));
+            texts.push(token.get(..token.len() - 1).unwrap_or_default().to_owned());
+            texts.push(token.get(1..).unwrap_or_default().to_owned());
+            texts.push(token.to_uppercase());
+        }
+        for source in [include_str!("lexical.rs"), include_str!("javascript.rs")] {
+            texts.extend(source.lines().map(str::to_owned));
+        }
+        texts
+    }
+
+    /// Scanning for each token in turn answers as the automaton does.
+    #[test]
+    fn token_scan_agrees_with_automaton() {
+        let texts = token_texts();
+        for set in [TRIGGERS, STRONG_TRIGGERS] {
+            let tokens = Tokens::new(set);
+            let mut matched = 0;
+            for text in &texts {
+                let expected = tokens.automaton().is_match(text);
+                assert_eq!(tokens.scan(text), expected, "{text:?}");
+                matched += usize::from(expected);
+            }
+            assert!(matched > set.len() && matched < texts.len(), "{matched}");
+        }
+    }
+
+    /// The automaton is built once more than `SCAN_UP_TO` bytes were
+    /// searched, not before.
+    #[test]
+    fn tokens_switch_to_the_automaton() {
+        let tokens = Tokens::new(STRONG_TRIGGERS);
+        assert!(tokens.is_match("x = eval(y)"));
+        assert!(!tokens.is_match(&"x".repeat(Tokens::SCAN_UP_TO - 11)));
+        assert!(tokens.automaton.get().is_none());
+        assert!(!tokens.is_match("print(1)"));
+        assert!(tokens.automaton.get().is_some());
+        assert!(tokens.is_match("x = eval(y)"));
+    }
+
     #[test]
     fn public_ip_urls() {
         assert!(super::has_public_ip_url(

@@ -31,8 +31,6 @@
 //! in tests and docs, which are not installed. A library in an
 //! sdist weighs `low`; an executable where none is expected `medium`.
 
-use std::sync::LazyLock;
-
 use super::{Context, Emit, Rule, clip};
 use crate::artifact::ArtifactKind;
 use crate::model::{Severity, Stage};
@@ -191,9 +189,20 @@ const ENCODED_HEADERS: &[(&str, &str)] = &[
     ("\"7f454c46", "hex"),
 ];
 
-static ENCODED_HEADER_MATCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-    aho_corasick::AhoCorasick::new(ENCODED_HEADERS.iter().map(|(p, _)| *p)).expect("header patterns build an automaton")
-});
+/// The headers of [`ENCODED_HEADERS`] in `text`, left to right, as
+/// `(start, index)`. Each header starts with its only quote and none is a
+/// prefix of another, so at most one starts at a quote and none overlap:
+/// these are the matches an automaton of the headers would report, found
+/// without building one.
+fn encoded_headers(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    memchr::memchr2_iter(b'\'', b'"', text.as_bytes()).filter_map(|at| {
+        let rest = &text.as_bytes()[at..];
+        ENCODED_HEADERS
+            .iter()
+            .position(|(header, _)| rest.starts_with(header.as_bytes()))
+            .map(|index| (at, index))
+    })
+}
 
 /// Characters of an encoded blob read to recognise its header.
 const HEADER_CHARS: usize = 1400;
@@ -203,9 +212,9 @@ const MIN_BLOB_CHARS: usize = 256;
 /// The first native executable written into `text` as a base64 or hex
 /// literal: the byte offset, the format and the encoding.
 fn encoded_executable(text: &str) -> Option<(usize, &'static str, &'static str)> {
-    ENCODED_HEADER_MATCHER.find_iter(text).find_map(|m| {
-        let encoding = ENCODED_HEADERS[m.pattern().as_usize()].1;
-        let body = &text[m.start() + 1..];
+    encoded_headers(text).find_map(|(start, index)| {
+        let encoding = ENCODED_HEADERS[index].1;
+        let body = &text[start + 1..];
         let allowed = |c: char| match encoding {
             "hex" => c.is_ascii_hexdigit(),
             _ => c.is_ascii_alphanumeric() || c == '+' || c == '/',
@@ -220,7 +229,7 @@ fn encoded_executable(text: &str) -> Option<(usize, &'static str, &'static str)>
             _ => crate::embedded::decode_base64(&head[..head.len() & !3]),
         }?;
         let format = crate::lang::lexical::native_format(&bytes)?;
-        Some((m.start(), format, encoding))
+        Some((start, format, encoding))
     })
 }
 
@@ -353,6 +362,37 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
 
 #[cfg(test)]
 mod tests {
+    /// The quote scan finds what an automaton of the headers finds, and
+    /// the headers keep the shape it relies on.
+    #[test]
+    fn encoded_headers_match_an_automaton() {
+        for (i, (header, _)) in ENCODED_HEADERS.iter().enumerate() {
+            assert!(header.starts_with(['\'', '"']), "{header}");
+            assert!(!header[1..].contains(['\'', '"']), "{header}");
+            for (j, (other, _)) in ENCODED_HEADERS.iter().enumerate() {
+                assert!(i == j || !other.starts_with(header), "{header} {other}");
+            }
+        }
+        let automaton = aho_corasick::AhoCorasick::new(ENCODED_HEADERS.iter().map(|(p, _)| *p)).unwrap();
+        let pieces = ["'", "\"", "TV", "T", "f0VMR", "f0V", "z/rt", "4d5a", "4D5A", "4d", "7f454c46", "x", "é"];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut found = 0;
+        for _ in 0..5_000 {
+            let text: String = (0..next(20)).map(|_| pieces[next(pieces.len())]).collect();
+            let expected: Vec<(usize, usize)> =
+                automaton.find_iter(&text).map(|m| (m.start(), m.pattern().as_usize())).collect();
+            assert_eq!(encoded_headers(&text).collect::<Vec<_>>(), expected, "{text:?}");
+            found += expected.len();
+        }
+        assert!(found > 1_000, "{found}");
+    }
+
     use super::*;
 
     #[test]

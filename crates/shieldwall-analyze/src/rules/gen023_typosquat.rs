@@ -36,13 +36,14 @@
 //! packages, nor npm names differing only in punctuation (the registry
 //! refuses new ones).
 
-use foldhash::{HashMap, HashSet};
-use std::sync::LazyLock;
-
 use shieldwall_core::Ecosystem;
 
 use super::{Context, Emit, Rule, is_network, is_spawn};
 use crate::model::{Severity, Stage};
+
+mod keys;
+
+use keys::{Eco, fold, is_separator, normalize, split_scope, strip, words_key};
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-023",
@@ -51,37 +52,11 @@ pub(crate) static RULE: Rule = Rule {
     check,
 };
 
-/// The 5,000 most downloaded PyPI names, PEP 503-normalized, most popular
-/// first (see `data/README.md`).
-static PYPI_NAMES: &str = include_str!("../../data/pypi-popular.txt");
-/// The 5,000 most downloaded npm names, most popular first.
-static NPM_NAMES: &str = include_str!("../../data/npm-popular.txt");
-
-/// Only the most popular names are imitated: typosquatters aim at names
-/// everyone installs. The rest of the list only exempts names.
-const TARGETS: usize = 2_000;
-
-/// Word prefixes and suffixes that name the language, not the package.
-const AFFIXES: &[&str] = &["py", "python", "python3", "py3", "js", "node", "nodejs"];
-
-/// Look-alike character sequences and what they imitate.
-const HOMOGLYPHS: &[(&str, &str)] = &[
-    ("rn", "m"),
-    ("vv", "w"),
-    ("0", "o"),
-    ("1", "l"),
-    ("5", "s"),
-    ("3", "e"),
-];
-
-static PYPI: LazyLock<Popular> = LazyLock::new(|| Popular::new(Eco::PyPI, PYPI_NAMES));
-static NPM: LazyLock<Popular> = LazyLock::new(|| Popular::new(Eco::Npm, NPM_NAMES));
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Eco {
-    PyPI,
-    Npm,
-}
+// `static PYPI: Popular` and `static NPM: Popular`: the 5,000 most
+// downloaded PyPI names (PEP 503-normalized) and npm names, most popular
+// first (see `data/README.md`), indexed by `build.rs` with the keys of
+// `keys.rs`.
+include!(concat!(env!("OUT_DIR"), "/gen023_popular.rs"));
 
 /// How a name imitates a popular one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,70 +71,100 @@ pub(crate) enum Trick {
     Scope,
 }
 
-/// The popular names of one ecosystem, indexed.
+/// Strings kept in one text: string `i` is
+/// `text[offsets[i]..offsets[i + 1]]`.
+struct Strings {
+    text: &'static str,
+    offsets: &'static [u32],
+}
+
+impl Strings {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn get(&self, i: usize) -> &'static str {
+        &self.text[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// The index of `key`, for strings in ascending byte order.
+    fn find(&self, key: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.get(mid).cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+}
+
+/// Keys in ascending byte order, each with a list of ranks: the ranks of
+/// key `i` are `ranks[ends[i]..ends[i + 1]]`, ascending.
+struct Multi {
+    keys: Strings,
+    ends: &'static [u32],
+    ranks: &'static [u16],
+}
+
+impl Multi {
+    /// The ranks of `key`; none when it is not a key.
+    fn get(&self, key: &str) -> &'static [u16] {
+        self.keys.find(key).map_or(&[], |i| {
+            &self.ranks[self.ends[i] as usize..self.ends[i + 1] as usize]
+        })
+    }
+}
+
+/// The popular names of one ecosystem, indexed (built by `build.rs`).
 struct Popular {
     eco: Eco,
-    names: Vec<&'static str>,
-    set: HashSet<&'static str>,
+    /// The names, most popular first: a name's rank is its index.
+    names: Strings,
+    /// Every rank, sorted by name.
+    by_name: &'static [u16],
     /// The ranks of the target names by length in bytes, in rank order:
-    /// typos are looked for among the names of about the query's length.
-    by_len: Vec<Vec<u32>>,
+    /// those of length `n` are `by_len_ranks[by_len[n]..by_len[n + 1]]`.
+    /// Typos are looked for among the names of about the query's length.
+    by_len: &'static [u32],
+    by_len_ranks: &'static [u16],
     /// Words without language affixes, sorted and joined → ranks.
-    words: HashMap<String, Vec<u32>>,
+    words: Multi,
     /// Separator-free, homoglyph-folded → ranks.
-    folded: HashMap<String, Vec<u32>>,
-    /// npm: the name part of scoped names → (scope, rank).
-    scoped: HashMap<&'static str, Vec<(&'static str, u32)>>,
+    folded: Multi,
+    /// npm: the name part of scoped names → ranks.
+    scoped: Multi,
     /// npm: every popular scope.
-    scopes: HashSet<&'static str>,
+    scopes: Strings,
 }
 
 impl Popular {
-    fn new(eco: Eco, list: &'static str) -> Self {
-        let names: Vec<&'static str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-        let set = names.iter().copied().collect();
-        let mut by_len: Vec<Vec<u32>> = Vec::new();
-        let targets = names.len().min(TARGETS);
-        let mut words: HashMap<String, Vec<u32>> =
-            HashMap::with_capacity_and_hasher(targets, Default::default());
-        let mut folded: HashMap<String, Vec<u32>> =
-            HashMap::with_capacity_and_hasher(targets, Default::default());
-        let mut scoped: HashMap<&'static str, Vec<(&'static str, u32)>> = HashMap::default();
-        let mut scopes = HashSet::default();
-        for (rank, &name) in names.iter().enumerate() {
-            let rank = rank as u32;
-            if let Some((scope, rest)) = split_scope(name) {
-                scoped.entry(rest).or_default().push((scope, rank));
-                scopes.insert(scope);
-            }
-            if rank as usize >= TARGETS {
-                continue;
-            }
-            if by_len.len() <= name.len() {
-                by_len.resize_with(name.len() + 1, Vec::new);
-            }
-            by_len[name.len()].push(rank);
-            if let Some(key) = words_key(name) {
-                words.entry(key).or_default().push(rank);
-            }
-            folded.entry(fold(name)).or_default().push(rank);
-        }
-        Self {
-            eco,
-            names,
-            set,
-            by_len,
-            words,
-            folded,
-            scoped,
-            scopes,
-        }
+    /// The name of rank `rank`.
+    fn name(&self, rank: u16) -> &'static str {
+        self.names.get(usize::from(rank))
+    }
+
+    /// Whether `name` is popular.
+    fn contains(&self, name: &str) -> bool {
+        self.by_name
+            .binary_search_by(|&rank| self.name(rank).cmp(name))
+            .is_ok()
+    }
+
+    /// The target ranks of names `len` bytes long, in rank order; `None`
+    /// past the longest target.
+    fn of_length(&self, len: usize) -> Option<&'static [u16]> {
+        let end = *self.by_len.get(len + 1)?;
+        Some(&self.by_len_ranks[self.by_len[len] as usize..end as usize])
     }
 
     /// The popular name `name` imitates, and how, if it imitates one.
     fn imitated(&self, name: &str) -> Option<(&'static str, Trick)> {
         let q = normalize(self.eco, name);
-        if self.set.contains(q.as_str()) || q.len() > 214 {
+        if self.contains(&q) || q.len() > 214 {
             return None;
         }
         let npm = self.eco == Eco::Npm;
@@ -174,9 +179,11 @@ impl Popular {
         };
         // Scope squats: `@typess/node`, `@types-js/node`.
         if npm && let Some((scope, rest)) = split_scope(&q) {
-            for &(popular_scope, rank) in self.scoped.get(rest).into_iter().flatten() {
+            for &rank in self.scoped.get(rest) {
+                let (popular_scope, _) = split_scope(self.name(rank)).expect("a scoped name");
+                let rank = u32::from(rank);
                 let near = scope != popular_scope
-                    && !self.scopes.contains(scope)
+                    && self.scopes.find(scope).is_none()
                     && ((scope.starts_with(popular_scope)
                         && scope[popular_scope.len()..].starts_with(['-', '_', '.'])
                         && scope.len() - popular_scope.len() <= 4)
@@ -192,13 +199,14 @@ impl Popular {
         let edits = max_edits(q.len());
         if edits > 0 {
             let lengths = q.len() - edits..=q.len() + edits;
-            for bucket in lengths.filter_map(|len| self.by_len.get(len)) {
+            for bucket in lengths.filter_map(|len| self.of_length(len)) {
                 for &rank in bucket {
+                    let rank = u32::from(rank);
                     if best.is_some_and(|(r, _)| r <= rank) {
                         // Ranks ascend: nothing further here is better.
                         break;
                     }
-                    let p = self.names[rank as usize];
+                    let p = self.names.get(rank as usize);
                     let allowed = edits.min(max_edits(p.len()));
                     if allowed == 0 {
                         continue;
@@ -213,58 +221,22 @@ impl Popular {
         }
         // Reordered words, language prefixes and suffixes.
         if let Some(key) = words_key(&q) {
-            for &rank in self.words.get(&key).into_iter().flatten() {
-                let p = self.names[rank as usize];
+            for &rank in self.words.get(&key) {
+                let p = self.name(rank);
                 if !(npm && (strip(p) == strip(&q) || same_scope(p, &q))) {
-                    consider(&mut best, rank, Trick::Words);
+                    consider(&mut best, u32::from(rank), Trick::Words);
                 }
             }
         }
         // Moved separators, look-alike characters.
-        for &rank in self.folded.get(&fold(&q)).into_iter().flatten() {
-            let p = self.names[rank as usize];
+        for &rank in self.folded.get(&fold(&q)) {
+            let p = self.name(rank);
             if !(npm && strip(p) == strip(&q)) {
-                consider(&mut best, rank, Trick::Lookalike);
+                consider(&mut best, u32::from(rank), Trick::Lookalike);
             }
         }
-        best.map(|(rank, trick)| (self.names[rank as usize], trick))
+        best.map(|(rank, trick)| (self.names.get(rank as usize), trick))
     }
-}
-
-/// PyPI names are compared PEP 503-normalized, npm names lowercased.
-fn normalize(eco: Eco, name: &str) -> String {
-    let lower = name.trim().to_lowercase();
-    match eco {
-        Eco::Npm => lower,
-        Eco::PyPI => {
-            let mut out = String::with_capacity(lower.len());
-            for c in lower.chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    if !out.ends_with('-') {
-                        out.push('-');
-                    }
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-    }
-}
-
-fn is_separator(b: u8) -> bool {
-    matches!(b, b'-' | b'_' | b'.' | b'/' | b'@')
-}
-
-fn strip(name: &str) -> String {
-    name.bytes()
-        .filter(|&b| !is_separator(b))
-        .map(char::from)
-        .collect()
-}
-
-fn split_scope(name: &str) -> Option<(&str, &str)> {
-    name.strip_prefix('@')?.split_once('/')
 }
 
 fn same_scope(a: &str, b: &str) -> bool {
@@ -279,30 +251,6 @@ fn max_edits(len: usize) -> usize {
         5..12 => 1,
         _ => 2,
     }
-}
-
-/// The words of a name without language affixes, sorted and joined.
-fn words_key(name: &str) -> Option<String> {
-    let mut words: Vec<&str> = name
-        .split(|c: char| c.is_ascii() && is_separator(c as u8))
-        .filter(|w| !w.is_empty() && !AFFIXES.contains(w))
-        .collect();
-    if words.is_empty() {
-        return None;
-    }
-    words.sort_unstable();
-    Some(words.concat())
-}
-
-/// The name without separators and with look-alikes folded.
-fn fold(name: &str) -> String {
-    let mut out = strip(name);
-    for (from, to) in HOMOGLYPHS {
-        if out.contains(from) {
-            out = out.replace(from, to);
-        }
-    }
-    out
 }
 
 /// The optimal-string-alignment (restricted Damerau-Levenshtein) distance
@@ -519,6 +467,134 @@ mod tests {
         imitated(Ecosystem::Npm, name)
     }
 
+    use std::collections::{HashMap, HashSet};
+
+    /// The index as the rule built it at run time before `build.rs` did
+    /// (the oracle the generated tables must equal).
+    struct Runtime {
+        names: Vec<&'static str>,
+        set: HashSet<&'static str>,
+        by_len: Vec<Vec<u32>>,
+        words: HashMap<String, Vec<u32>>,
+        folded: HashMap<String, Vec<u32>>,
+        scoped: HashMap<&'static str, Vec<(&'static str, u32)>>,
+        scopes: HashSet<&'static str>,
+    }
+
+    impl Runtime {
+        fn new(list: &'static str) -> Self {
+            let names: Vec<&'static str> = keys::popular_names(list).collect();
+            let set = names.iter().copied().collect();
+            let mut by_len: Vec<Vec<u32>> = Vec::new();
+            let mut words: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut folded: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut scoped: HashMap<&'static str, Vec<(&'static str, u32)>> = HashMap::new();
+            let mut scopes = HashSet::new();
+            for (rank, &name) in names.iter().enumerate() {
+                let rank = rank as u32;
+                if let Some((scope, rest)) = split_scope(name) {
+                    scoped.entry(rest).or_default().push((scope, rank));
+                    scopes.insert(scope);
+                }
+                if rank as usize >= keys::TARGETS {
+                    continue;
+                }
+                if by_len.len() <= name.len() {
+                    by_len.resize_with(name.len() + 1, Vec::new);
+                }
+                by_len[name.len()].push(rank);
+                if let Some(key) = words_key(name) {
+                    words.entry(key).or_default().push(rank);
+                }
+                folded.entry(fold(name)).or_default().push(rank);
+            }
+            Self {
+                names,
+                set,
+                by_len,
+                words,
+                folded,
+                scoped,
+                scopes,
+            }
+        }
+    }
+
+    fn strings(s: &Strings) -> Vec<&'static str> {
+        (0..s.len()).map(|i| s.get(i)).collect()
+    }
+
+    /// The keys of `s` ascend strictly (binary search finds each) and
+    /// each is found where it is.
+    fn assert_sorted(s: &Strings) {
+        let all = strings(s);
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "keys out of order");
+        for (i, key) in all.iter().enumerate() {
+            assert_eq!(s.find(key), Some(i), "{key}");
+        }
+    }
+
+    fn multi(m: &Multi) -> HashMap<String, Vec<u32>> {
+        assert_sorted(&m.keys);
+        strings(&m.keys)
+            .into_iter()
+            .map(|k| (k.to_owned(), m.get(k).iter().map(|&r| u32::from(r)).collect()))
+            .collect()
+    }
+
+    /// The tables `build.rs` generates hold exactly what the runtime
+    /// construction built, and the lookups find every key.
+    #[test]
+    fn generated_index_equals_runtime_construction() {
+        for (popular, list) in [
+            (&PYPI, include_str!("../../data/pypi-popular.txt")),
+            (&NPM, include_str!("../../data/npm-popular.txt")),
+        ] {
+            let old = Runtime::new(list);
+            assert_eq!(strings(&popular.names), old.names);
+            let mut by_name = popular.by_name.to_vec();
+            assert!(by_name.windows(2).all(|w| popular.name(w[0]) <= popular.name(w[1])));
+            let set: HashSet<&str> = by_name.iter().map(|&r| popular.name(r)).collect();
+            assert_eq!(set, old.set);
+            by_name.sort_unstable();
+            assert_eq!(by_name, (0..old.names.len() as u16).collect::<Vec<_>>());
+            for name in &old.names {
+                assert!(popular.contains(name), "{name}");
+                assert!(!popular.contains(&format!("{name}-fixture-absent")));
+            }
+            let by_len: Vec<Vec<u32>> = (0..popular.by_len.len() - 1)
+                .map(|n| {
+                    let bucket = popular.of_length(n).expect("a bucket");
+                    bucket.iter().map(|&r| u32::from(r)).collect()
+                })
+                .collect();
+            assert_eq!(by_len, old.by_len);
+            assert_eq!(popular.of_length(by_len.len()), None);
+            assert_eq!(multi(&popular.words), old.words);
+            assert_eq!(multi(&popular.folded), old.folded);
+            let scoped: HashMap<String, Vec<(&str, u32)>> = multi(&popular.scoped)
+                .into_iter()
+                .map(|(rest, ranks)| {
+                    let with_scopes = ranks
+                        .into_iter()
+                        .map(|r| (split_scope(old.names[r as usize]).unwrap().0, r))
+                        .collect();
+                    (rest, with_scopes)
+                })
+                .collect();
+            let old_scoped: HashMap<String, Vec<(&str, u32)>> = old
+                .scoped
+                .iter()
+                .map(|(rest, v)| ((*rest).to_owned(), v.clone()))
+                .collect();
+            assert_eq!(scoped, old_scoped);
+            assert_sorted(&popular.scopes);
+            let scopes: HashSet<&str> = strings(&popular.scopes).into_iter().collect();
+            assert_eq!(scopes, old.scopes);
+            assert!(popular.words.get("fixture-absent-key").is_empty());
+        }
+    }
+
     #[test]
     fn distances() {
         assert_eq!(osa(b"requests", b"reqeusts", 2), 1);
@@ -575,20 +651,21 @@ mod tests {
         assert_eq!(npm("supportscolor"), None);
     }
 
-    /// Building the indexes is a one-time cost of about a millisecond.
+    /// The index is built at compile time; a lookup takes well under a
+    /// millisecond, the first as the others.
     #[test]
-    fn index_build_and_lookup_are_fast() {
+    fn lookup_is_fast() {
         let start = std::time::Instant::now();
         let _ = npm("fixture-warm-up");
         let _ = pypi("fixture-warm-up");
-        let built = start.elapsed();
+        let first = start.elapsed();
         let start = std::time::Instant::now();
         for _ in 0..100 {
             let _ = npm("@fixture-scope/a-rather-long-package-name-here");
         }
         let lookup = start.elapsed() / 100;
-        println!("index build {built:?}, lookup {lookup:?}");
-        assert!(built < std::time::Duration::from_millis(500), "{built:?}");
+        println!("first lookups {first:?}, lookup {lookup:?}");
+        assert!(first < std::time::Duration::from_millis(20), "{first:?}");
         assert!(lookup < std::time::Duration::from_millis(20), "{lookup:?}");
     }
 

@@ -412,27 +412,28 @@ impl<'a> Context<'a> {
                 None => text.len(),
             })
             .sum();
-        let matcher = indicators.automaton(searched);
+        let searcher = indicators.searcher(searched);
+        // Per file: patterns already hit, and each hit's pattern and start.
+        let mut seen = vec![false; indicators.patterns_len()];
+        let mut found = Vec::new();
         for (file, text) in self.code_texts().filter(|(file, _)| wanted(file)) {
-            // Patterns already hit in this file.
-            let mut seen = vec![false; matcher.patterns_len()];
+            seen.fill(false);
             match &file.facts {
                 Some(facts) => {
                     for lit in &facts.strings {
-                        for m in matcher.find_overlapping_iter(lit.value.as_str()) {
-                            if !std::mem::replace(&mut seen[m.pattern().as_usize()], true) {
-                                let used = facts
-                                    .calls
-                                    .iter()
-                                    .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
-                                out.push(Hit {
-                                    file,
-                                    line: lit.line,
-                                    stage: lit.stage,
-                                    pattern: m.pattern().as_usize(),
-                                    used,
-                                });
-                            }
+                        searcher.first_matches(lit.value.as_str(), &mut seen, &mut found);
+                        for &(pattern, _) in &found {
+                            let used = facts
+                                .calls
+                                .iter()
+                                .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
+                            out.push(Hit {
+                                file,
+                                line: lit.line,
+                                stage: lit.stage,
+                                pattern,
+                                used,
+                            });
                         }
                     }
                 }
@@ -441,17 +442,16 @@ impl<'a> Context<'a> {
                         Some(role) if role.whole_file => role.stage,
                         _ => Stage::Runtime,
                     };
-                    for m in matcher.find_overlapping_iter(text) {
-                        if !std::mem::replace(&mut seen[m.pattern().as_usize()], true) {
-                            let line = crate::lang::lexical::line_of(text.as_bytes(), m.start());
-                            out.push(Hit {
-                                file,
-                                line,
-                                stage,
-                                pattern: m.pattern().as_usize(),
-                                used: true,
-                            });
-                        }
+                    searcher.first_matches(text, &mut seen, &mut found);
+                    for &(pattern, start) in &found {
+                        let line = crate::lang::lexical::line_of(text.as_bytes(), start);
+                        out.push(Hit {
+                            file,
+                            line,
+                            stage,
+                            pattern,
+                            used: true,
+                        });
                     }
                 }
             }
@@ -460,47 +460,76 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Indicator patterns, matched ASCII-case-insensitively. The automaton
-/// is built on first use: a contiguous NFA, cheap to build, while little
-/// text has been searched (one small artifact per process), then a DFA,
+/// Indicator patterns, matched ASCII-case-insensitively. While little
+/// text has been searched (one small artifact per process), each pattern
+/// is looked for in turn: building an automaton costs more than scanning
+/// [`Indicators::SCAN_UP_TO`] bytes for each pattern. Past that, the
+/// automaton is built: a contiguous NFA, cheap to build, then a DFA,
 /// about four times faster to search but slower to build, once more than
-/// [`Indicators::DFA_AFTER`] bytes were. Both report the same matches in
-/// the same order.
+/// [`Indicators::DFA_AFTER`] bytes were searched. All three report the
+/// same matches in the same order.
 pub struct Indicators {
     patterns: fn() -> Vec<&'static str>,
+    /// The patterns, ASCII-lowercased, for scanning.
+    lowered: std::sync::OnceLock<Vec<Vec<u8>>>,
     nfa: std::sync::OnceLock<aho_corasick::AhoCorasick>,
     dfa: std::sync::OnceLock<aho_corasick::AhoCorasick>,
     searched: std::sync::atomic::AtomicUsize,
 }
 
 impl Indicators {
-    /// Bytes searched with the NFA before the DFA is built.
+    /// Bytes searched pattern by pattern before an automaton is built.
+    pub const SCAN_UP_TO: usize = 16 << 10;
+
+    /// Bytes searched before the DFA is built.
     pub const DFA_AFTER: usize = 256 << 10;
 
     /// The indicators `patterns` gives.
     pub const fn new(patterns: fn() -> Vec<&'static str>) -> Self {
         Self {
             patterns,
+            lowered: std::sync::OnceLock::new(),
             nfa: std::sync::OnceLock::new(),
             dfa: std::sync::OnceLock::new(),
             searched: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
-    /// The automaton to search `bytes` more bytes with.
-    pub fn automaton(&self, bytes: usize) -> &aho_corasick::AhoCorasick {
+    /// The number of patterns.
+    pub fn patterns_len(&self) -> usize {
+        self.lowered().len()
+    }
+
+    fn lowered(&self) -> &[Vec<u8>] {
+        self.lowered.get_or_init(|| {
+            (self.patterns)()
+                .iter()
+                .map(|p| p.as_bytes().to_ascii_lowercase())
+                .collect()
+        })
+    }
+
+    /// How to search `bytes` more bytes.
+    pub fn searcher(&self, bytes: usize) -> Searcher<'_> {
         if let Some(dfa) = self.dfa.get() {
-            return dfa;
+            return Searcher::Automaton(dfa);
         }
         let before = self
             .searched
             .fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
-        if before.saturating_add(bytes) > Self::DFA_AFTER {
-            self.dfa
-                .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::DFA))
+        let after = before.saturating_add(bytes);
+        if after > Self::DFA_AFTER {
+            Searcher::Automaton(
+                self.dfa
+                    .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::DFA)),
+            )
+        } else if after > Self::SCAN_UP_TO || self.nfa.get().is_some() {
+            Searcher::Automaton(
+                self.nfa
+                    .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::ContiguousNFA)),
+            )
         } else {
-            self.nfa
-                .get_or_init(|| self.build(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            Searcher::Scan(self.lowered())
         }
     }
 
@@ -513,9 +542,134 @@ impl Indicators {
     }
 }
 
+/// How [`Indicators`] search a text.
+pub enum Searcher<'a> {
+    /// Each pattern in turn, in the text lowercased; the patterns are
+    /// lowercased.
+    Scan(&'a [Vec<u8>]),
+    /// An automaton of all patterns.
+    Automaton(&'a aho_corasick::AhoCorasick),
+}
+
+impl Searcher<'_> {
+    /// The first match in `text` of each pattern not `seen` yet, as
+    /// `(pattern, start)` into `found`, in the order an overlapping
+    /// search reports them (by end; at one end, longest first, then by
+    /// pattern); marks them seen.
+    pub fn first_matches(&self, text: &str, seen: &mut [bool], found: &mut Vec<(usize, usize)>) {
+        found.clear();
+        match self {
+            Searcher::Automaton(automaton) => {
+                for m in automaton.find_overlapping_iter(text) {
+                    let pattern = m.pattern().as_usize();
+                    if !std::mem::replace(&mut seen[pattern], true) {
+                        found.push((pattern, m.start()));
+                    }
+                }
+            }
+            Searcher::Scan(patterns) => {
+                let lower = text.as_bytes().to_ascii_lowercase();
+                let mut ends: Vec<(usize, std::cmp::Reverse<usize>, usize)> = Vec::new();
+                for (pattern, needle) in patterns.iter().enumerate() {
+                    if seen[pattern] {
+                        continue;
+                    }
+                    if let Some(start) = memchr::memmem::find(&lower, needle) {
+                        ends.push((
+                            start + needle.len(),
+                            std::cmp::Reverse(needle.len()),
+                            pattern,
+                        ));
+                    }
+                }
+                ends.sort_unstable();
+                for (end, std::cmp::Reverse(len), pattern) in ends {
+                    seen[pattern] = true;
+                    found.push((pattern, end - len));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::guarded::tests::assert_sound;
+
+    use super::{Indicators, Searcher};
+
+    /// Overlapping patterns: prefixes, suffixes, case twins, nested.
+    static TRICKY: Indicators = Indicators::new(|| {
+        vec![
+            "abc", "ABC", "bc", "c", "abcd", "bcd", "d.ss", ".ssh", "ssh/", "SSH", "token",
+            "TOKEN", "oke", "ok", "a", "cab", "abcabc", "x", "id_rsa", "rsa",
+        ]
+    });
+
+    /// Scanning pattern by pattern reports the first match of each
+    /// pattern in the order the automata do, per text and across texts
+    /// of one file (`seen` carried over).
+    #[test]
+    fn indicator_scan_agrees_with_automata() {
+        let pieces = [
+            "a", "b", "c", "d", "A", "B", "C", ".", "s", "S", "h", "/", "tok", "en", "OK", "E",
+            "id_", "rsa", "x", " ", "\n", "é",
+        ];
+        let nfa = TRICKY.build(aho_corasick::AhoCorasickKind::ContiguousNFA);
+        let dfa = TRICKY.build(aho_corasick::AhoCorasickKind::DFA);
+        let searchers = [
+            Searcher::Scan(TRICKY.lowered()),
+            Searcher::Automaton(&nfa),
+            Searcher::Automaton(&dfa),
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut reported = 0;
+        for _ in 0..3_000 {
+            let texts: Vec<String> = (0..1 + next(3))
+                .map(|_| (0..next(24)).map(|_| pieces[next(pieces.len())]).collect())
+                .collect();
+            let results: Vec<Vec<(usize, usize)>> = searchers
+                .iter()
+                .map(|searcher| {
+                    let mut seen = vec![false; TRICKY.patterns_len()];
+                    let mut found = Vec::new();
+                    let mut all = Vec::new();
+                    for text in &texts {
+                        searcher.first_matches(text, &mut seen, &mut found);
+                        all.extend_from_slice(&found);
+                    }
+                    all
+                })
+                .collect();
+            assert_eq!(results[0], results[1], "{texts:?}");
+            assert_eq!(results[0], results[2], "{texts:?}");
+            reported += results[0].len();
+        }
+        assert!(reported > 10_000, "{reported}");
+    }
+
+    /// Small searches scan; an automaton is built once more than
+    /// `SCAN_UP_TO` bytes were searched.
+    #[test]
+    fn indicators_scan_then_build() {
+        let indicators = Indicators::new(|| vec!["token"]);
+        assert!(matches!(indicators.searcher(100), Searcher::Scan(_)));
+        assert!(matches!(
+            indicators.searcher(Indicators::SCAN_UP_TO - 100),
+            Searcher::Scan(_)
+        ));
+        assert!(matches!(indicators.searcher(1), Searcher::Automaton(_)));
+        assert!(indicators.nfa.get().is_some() && indicators.dfa.get().is_none());
+        assert!(matches!(indicators.searcher(0), Searcher::Automaton(_)));
+        let _ = indicators.searcher(Indicators::DFA_AFTER);
+        assert!(indicators.dfa.get().is_some());
+    }
 
     /// Every guarded expression of the catalog: each match holds one of
     /// its needles, so skipping texts without them changes no answer.
