@@ -79,8 +79,33 @@ pub(crate) static COMPUTED_BUILTIN: Guarded = Guarded::new(
     r#"getattr\((?-u:\s)*(?:__builtins__|builtins)(?-u:\s)*,(?-u:\s)*[^'"\t\n\x0B\x0C\r )][^,)\n]*?(?:__str__\(\)|<<|chr\(|\[(?-u:\s)*-?[0-9])"#,
 );
 
-/// `IlIlIIlI`-style identifiers.
-static LI_IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u:\b)[lI]{8,}(?-u:\b)").expect("a valid regex"));
+/// Shortest `IlIlIIlI`-style identifier.
+const LI_IDENT_LEN: usize = 8;
+
+/// `IlIlIIlI`-style identifiers: whole words (ASCII word boundaries on
+/// both sides) of at least [`LI_IDENT_LEN`] letters `l` and `I`, with
+/// their byte offsets. A scan, not a regular expression: it runs on
+/// every Python file, and the expression cost more to compile than most
+/// files take to scan.
+fn li_identifiers(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let start = at + bytes[at..].iter().position(|&b| b == b'l' || b == b'I')?;
+            let len = bytes[start..].iter().take_while(|&&b| b == b'l' || b == b'I').count();
+            let end = start + len;
+            // Skip the rest of the word the run sits in.
+            at = end + bytes[end..].iter().take_while(|&&b| is_word(b)).count();
+            let bounded = (start == 0 || !is_word(bytes[start - 1])) && at == end;
+            if bounded && len >= LI_IDENT_LEN {
+                return Some((start, &text[start..end]));
+            }
+        }
+        None
+    })
+}
 
 /// Several module-level assignments to long identifiers of CJK or other
 /// non-Latin letters (a renaming obfuscator).
@@ -172,15 +197,14 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
                     strong: false,
                 });
             }
-            let mixed_li = LI_IDENT
-                .find_iter(text)
-                .filter(|m| m.as_str().contains('l') && m.as_str().contains('I'))
+            let mixed_li = li_identifiers(text)
+                .filter(|(_, word)| word.contains('l') && word.contains('I'))
                 .take(10)
                 .collect::<Vec<_>>();
             if mixed_li.len() >= 10 {
                 out.push(Mark {
-                    line: line_of(mixed_li[0].start()),
-                    what: format!("identifiers spelled with `l` and `I` only (`{}`)", mixed_li[0].as_str()),
+                    line: line_of(mixed_li[0].0),
+                    what: format!("identifiers spelled with `l` and `I` only (`{}`)", mixed_li[0].1),
                     strong: true,
                 });
             }
@@ -333,6 +357,31 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The scan finds what `(?-u:\b)[lI]{8,}(?-u:\b)` finds.
+    #[test]
+    fn li_identifiers_are_whole_words() {
+        let re = regex::Regex::new(r"(?-u:\b)[lI]{8,}(?-u:\b)").unwrap();
+        let pieces = ["l", "I", "lI", "IIIIlll", "lllllllll", "x", "_", " ", "(", "é", "\n", "1", "IlIlIlIl"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..5_000 {
+            let mut text = String::new();
+            for _ in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
+            }
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let want: Vec<_> = re.find_iter(&text).map(|m| (m.start(), m.as_str())).collect();
+            let got: Vec<_> = li_identifiers(&text).collect();
+            assert_eq!(got, want, "{text:?}");
+        }
+        assert_eq!(li_identifiers("IlIlIlIl = 1").count(), 1);
+        assert_eq!(li_identifiers("xIlIlIlIl IlIlIlI").count(), 0);
+    }
 
     #[test]
     fn python_obfuscators() {
