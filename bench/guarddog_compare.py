@@ -3,7 +3,7 @@
 
     python3 bench/guarddog_compare.py --malicious ../shared/corpus/pypi-malicious-dev.tar \
         --benign BENIGN_DIR --guarddog VENV/bin/guarddog --shieldwall target/release/shieldwall \
-        [--every N] [--out results.tsv] [--skip-guarddog]
+        [--every N] [--out results.tsv] [--skip-guarddog] [--shieldwall-baseline OTHER_BUILD]
 
 For every artifact (every Nth malicious archive with --every) it runs
 `guarddog {pypi|npm} scan FILE --output-format json` and
@@ -12,6 +12,9 @@ artifact for both, timing each, and prints recall at each tool's blocking
 verdict (GuardDog: the `high_risk` label; shieldwall: `block`), the share of
 benign artifacts at that verdict and at the warning one (GuardDog:
 `medium_risk`; shieldwall: `warn`), and median and p95 time per artifact.
+With --shieldwall-baseline, a second shieldwall build runs on each artifact
+right before or after the first (alternating), and both builds' median times
+per set are printed: builds compared in the same minutes of a noisy machine.
 
 The malicious archives are copied out of the outer tar as files into a
 temporary directory (both tools take a file path); nothing is unpacked,
@@ -91,6 +94,8 @@ def main():
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--out")
     ap.add_argument("--skip-guarddog", action="store_true")
+    ap.add_argument("--shieldwall-baseline",
+                    help="another shieldwall build, run on each artifact too (alternating which goes first)")
     args = ap.parse_args()
     # Removed with its copies when the script exits.
     tmp = tempfile.TemporaryDirectory(prefix="gd-compare-")
@@ -99,8 +104,13 @@ def main():
              for kind, eco, member, path in artifacts(args.malicious, args.benign, args.every, tmp.name)]
     for k, (kind, eco, name, path) in enumerate(items):
         gd = ("skipped", 0, 0.0) if args.skip_guarddog else guarddog(args.guarddog, eco, path)
+        if args.shieldwall_baseline and k % 2:
+            base = shieldwall(args.shieldwall_baseline, path)
         sw = shieldwall(args.shieldwall, path)
-        rows.append((kind, eco, name, path, *gd, *sw))
+        if args.shieldwall_baseline and not k % 2:
+            base = shieldwall(args.shieldwall_baseline, path)
+        extra = (base[2],) if args.shieldwall_baseline else ()
+        rows.append((kind, eco, name, path, *gd, *sw, *extra))
         if k % 50 == 0:
             print(f"{k}/{len(items)}", file=sys.stderr, flush=True)
     write_tsv(args.out, rows)
@@ -122,6 +132,13 @@ def main():
         if times:
             p95 = times[int(round((len(times) - 1) * 0.95))]
             print(f"{tool}: median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms per artifact (process included)")
+    if args.shieldwall_baseline:
+        for label, ti in (("shieldwall", 9), ("baseline", 10)):
+            sets = {"all": rows, "malicious": [r for r in rows if r[0] == "malicious"],
+                    "pypi": [r for r in rows if r[0] == "benign" and r[1] == "pypi"],
+                    "npm": [r for r in rows if r[0] == "benign" and r[1] == "npm"]}
+            print(f"{label}: median ms per artifact: " + ", ".join(
+                f"{k} {statistics.median(r[ti] for r in v) * 1000:.1f}" for k, v in sets.items() if v))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,21 @@ pub mod rules;
 pub mod score;
 pub mod surface;
 
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+mod testing {
+    /// A seeded xorshift generator: each call gives a number below its
+    /// argument, the same sequence on every run.
+    pub(crate) fn picks(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        }
+    }
+}
+
 pub use analysis::{Options, inspect};
 pub use artifact::{Artifact, LoadError, default_limits};
 pub use model::{ArtifactReport, Finding, Severity, Stage, SurfaceEntry, Verdict};

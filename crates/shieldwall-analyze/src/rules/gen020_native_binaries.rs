@@ -375,13 +375,7 @@ mod tests {
         }
         let automaton = aho_corasick::AhoCorasick::new(ENCODED_HEADERS.iter().map(|(p, _)| *p)).unwrap();
         let pieces = ["'", "\"", "TV", "T", "f0VMR", "f0V", "z/rt", "4d5a", "4D5A", "4d", "7f454c46", "x", "é"];
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::picks(0x2545_f491_4f6c_dd1d);
         let mut found = 0;
         for _ in 0..5_000 {
             let text: String = (0..next(20)).map(|_| pieces[next(pieces.len())]).collect();

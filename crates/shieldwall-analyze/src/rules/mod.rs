@@ -622,13 +622,7 @@ mod tests {
             Searcher::Automaton(&nfa),
             Searcher::Automaton(&dfa),
         ];
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::picks(0x9e37_79b9_7f4a_7c15);
         let mut reported = 0;
         for _ in 0..3_000 {
             let texts: Vec<String> = (0..1 + next(3))
