@@ -21,6 +21,10 @@ pub mod rules;
 pub mod score;
 pub mod surface;
 
+pub use analysis::{Options, inspect};
+pub use artifact::{Artifact, LoadError, default_limits};
+pub use model::{ArtifactReport, Finding, Severity, Stage, SurfaceEntry, Verdict};
+
 /// Helpers shared by the unit tests.
 #[cfg(test)]
 mod testing {
@@ -35,7 +39,3 @@ mod testing {
         }
     }
 }
-
-pub use analysis::{Options, inspect};
-pub use artifact::{Artifact, LoadError, default_limits};
-pub use model::{ArtifactReport, Finding, Severity, Stage, SurfaceEntry, Verdict};
