@@ -240,7 +240,12 @@ pub(crate) mod tests {
     fn finite_texts(hir: &Hir, fold: bool) -> Option<Vec<String>> {
         let texts = match hir.kind() {
             HirKind::Literal(lit) => vec![String::from_utf8_lossy(&lit.0).into_owned()],
-            HirKind::Class(Class::Unicode(class)) => {
+            HirKind::Class(class) => {
+                // `(?i-u:exe)` gives byte classes: ASCII ones only.
+                let class = match class {
+                    Class::Unicode(class) => class.clone(),
+                    Class::Bytes(class) => class.to_unicode_class()?,
+                };
                 let chars: Vec<char> = class
                     .ranges()
                     .iter()
@@ -251,19 +256,6 @@ pub(crate) mod tests {
                     return None;
                 }
                 chars.iter().map(char::to_string).collect()
-            }
-            // `(?i-u:exe)`: ASCII letters only.
-            HirKind::Class(Class::Bytes(class)) => {
-                let bytes: Vec<u8> = class
-                    .ranges()
-                    .iter()
-                    .flat_map(|r| r.start()..=r.end())
-                    .take(17)
-                    .collect();
-                if bytes.len() > 16 || !bytes.is_ascii() {
-                    return None;
-                }
-                bytes.iter().map(|&b| char::from(b).to_string()).collect()
             }
             HirKind::Capture(c) => return finite_texts(&c.sub, fold),
             // `x?`
