@@ -2,8 +2,9 @@
 //! resolved callee and arguments, string literals, referenced names and
 //! imports, each with the stage at which it runs.
 //!
-//! Python and JavaScript are parsed with tree-sitter (error-tolerant, so
-//! Python 2 and broken files still give facts); shell text (npm scripts,
+//! Python is parsed by a fast AST parser when it is valid Python 3, and by
+//! tree-sitter (error-tolerant, so Python 2 and broken files still give
+//! facts) otherwise; JavaScript by tree-sitter; shell text (npm scripts,
 //! `.sh` files) is read as command words. A cheap lexical pass decides
 //! first whether a file is worth parsing at all.
 
@@ -78,7 +79,7 @@ pub struct NameRef {
 }
 
 /// Everything the rules need to know about one source file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Facts {
     /// Calls, in source order.
     pub calls: Vec<Call>,

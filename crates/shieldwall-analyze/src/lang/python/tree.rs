@@ -1,31 +1,27 @@
-//! Python facts from a tree-sitter parse: calls with callees resolved
-//! through imports and aliases (`import subprocess as sp`,
-//! `from os import system`, `__import__('os').system`), string literals,
-//! referenced names (`os.environ`, `sys.executable`) and imports, each in
-//! the scope that decides its stage.
+//! Python facts from a tree-sitter parse: the reference walk, and the
+//! reader of every file the AST walk ([`super::ast`]) does not take
+//! (Python 2, syntax errors, deep nesting), since tree-sitter recovers
+//! from errors and does not recurse.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use tree_sitter::{Node, Parser};
 
-use super::walk::{Collector, Scope};
-use super::{Call, Facts, pystr};
+use super::super::walk::{Collector, Scope};
+use super::super::{Call, Facts, pystr};
+use super::{
+    DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary,
+    is_constructor,
+};
 use crate::model::Stage;
-
-/// Longest source text kept for a keyword argument's value.
-const MAX_KEYWORD_TEXT: usize = 200;
-/// Deepest attribute chain resolved.
-const MAX_CHAIN: usize = 64;
 
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
-/// The facts of Python `source`. Code at module scope (and in the
-/// functions module scope reaches) gets `load`; with `whole_file`, all of
-/// it does (a script such as `setup.py` or a `.pth` line).
-pub fn analyze(source: &str, load: Stage, whole_file: bool) -> Facts {
+/// The facts of Python `source` (see [`super::analyze`]).
+pub(super) fn analyze(source: &str, load: Stage, whole_file: bool) -> Facts {
     let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let parser = slot.get_or_insert_with(|| {
@@ -523,9 +519,6 @@ impl<'s> Walker<'s> {
 
 type Frame<'t> = (Node<'t>, Scope, Option<String>);
 
-/// The most pieces of a `+` chain of literals joined into one.
-const MAX_JOINED_PARTS: usize = 256;
-
 /// The `{…}` fields of an f-string, or of every f-string in an implicit
 /// concatenation (`("a" f"{x}")`), in source order.
 fn interpolations(node: Node<'_>) -> Vec<Node<'_>> {
@@ -562,17 +555,6 @@ fn push_children<'t>(
     }
 }
 
-/// Builtins worth following through an alias (`e = exec`).
-const DANGEROUS_BUILTINS: &[&str] = &["exec", "eval", "compile", "__import__", "getattr", "open"];
-
-/// Methods that run when a class is instantiated.
-fn is_constructor(name: &str) -> bool {
-    matches!(
-        name,
-        "__init__" | "__new__" | "__post_init__" | "__call__" | "__enter__" | "__del__"
-    )
-}
-
 /// Pushes the calls and subscripts inside an attribute chain, not the
 /// chain itself.
 fn push_non_chain<'t>(
@@ -594,182 +576,5 @@ fn push_non_chain<'t>(
                 return;
             }
         }
-    }
-}
-
-/// The largest char boundary of `text` at or below `max`.
-pub(crate) fn floor_boundary(text: &str, max: usize) -> usize {
-    if text.len() <= max {
-        return text.len();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    end
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts(src: &str) -> Facts {
-        analyze(src, Stage::Import, false)
-    }
-
-    fn stage_of(f: &Facts, callee: &str) -> Option<Stage> {
-        f.calls.iter().find(|c| c.callee == callee).map(|c| c.stage)
-    }
-
-    #[test]
-    fn resolves_aliases_and_dynamic_imports() {
-        let f = facts(
-            "import subprocess as sp\nfrom os import system as s\nimport urllib.request\n\
-             sp.Popen(['x'], start_new_session=True)\ns('id')\n__import__('os').popen('id')\n\
-             urllib.request.urlopen('http://1.2.3.4/x').read()\n",
-        );
-        let callees: Vec<_> = f.calls.iter().map(|c| c.callee.as_str()).collect();
-        assert!(callees.contains(&"subprocess.Popen"), "{callees:?}");
-        assert!(callees.contains(&"os.system"));
-        assert!(callees.contains(&"os.popen"));
-        assert!(callees.contains(&"urllib.request.urlopen.read"));
-        assert!(callees.contains(&"urllib.request.urlopen"));
-        let popen = f
-            .calls
-            .iter()
-            .find(|c| c.callee == "subprocess.Popen")
-            .unwrap();
-        assert_eq!(
-            popen.keywords,
-            vec![("start_new_session".into(), "True".into())]
-        );
-        assert_eq!(popen.strings, vec!["x".to_owned()]);
-    }
-
-    #[test]
-    fn stages_follow_module_scope_and_calls() {
-        let f = facts(
-            "import os\ndef _bg():\n    os.system('a')\ndef unused():\n    os.system('b')\n\
-             class K:\n    def __init__(self):\n        os.popen('c')\n    def m(self):\n        os.spawnl('d')\n\
-             _bg()\nk = K()\nif __name__ == '__main__':\n    os.execv('e', [])\n",
-        );
-        let system: Vec<_> = f
-            .calls
-            .iter()
-            .filter(|c| c.callee == "os.system")
-            .map(|c| c.stage)
-            .collect();
-        assert_eq!(system, vec![Stage::Import, Stage::Runtime]);
-        assert_eq!(stage_of(&f, "os.popen"), Some(Stage::Import));
-        assert_eq!(stage_of(&f, "os.spawnl"), Some(Stage::Runtime));
-        assert_eq!(stage_of(&f, "os.execv"), Some(Stage::Runtime));
-    }
-
-    #[test]
-    fn sockets_resolve_through_with_and_tls() {
-        let f = facts(
-            "import socket, ssl\nwith socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:\n    s.sendto(b'x', ('h', 53))\n\
-             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\nt = ctx.wrap_socket(socket.socket(), server_hostname='h')\nt.connect(('h', 443))\n",
-        );
-        assert_eq!(stage_of(&f, "socket.socket.sendto"), Some(Stage::Import));
-        assert_eq!(stage_of(&f, "socket.socket.connect"), Some(Stage::Import));
-    }
-
-    #[test]
-    fn fstring_fields_hold_calls_and_names() {
-        let f = facts(
-            "import os, json\ndata = (\"x\"\n    f\"{dict(os.environ).keys()}\"\n    f\"{os.uname()}\")\n\
-             print(f\"{json.dumps(os.getcwd())}\")\n",
-        );
-        let dict = f
-            .calls
-            .iter()
-            .find(|c| c.callee == "dict")
-            .expect("dict() inside a concatenated f-string");
-        assert!(
-            dict.names.iter().any(|n| n == "os.environ"),
-            "{:?}",
-            dict.names
-        );
-        assert_eq!(stage_of(&f, "os.uname"), Some(Stage::Import));
-        let print = f.calls.iter().find(|c| c.callee == "print").unwrap();
-        assert!(
-            print.inner_calls.iter().any(|c| c == "json.dumps"),
-            "{:?}",
-            print.inner_calls
-        );
-        assert!(print.inner_calls.iter().any(|c| c == "os.getcwd"));
-        let f = facts(
-            "u = \"ht\" + \"tp\" + \":\" + \"//\" + \"203.0\" + \".113.7\" + \"/x\"\nv = \"a\" + name\n",
-        );
-        let joined: Vec<_> = f
-            .strings
-            .iter()
-            .map(|s| s.value.as_str())
-            .filter(|s| s.len() > 6)
-            .collect();
-        assert_eq!(joined, vec!["http://203.0.113.7/x"]);
-        let f =
-            facts("import os\nenv = \"\\n\".join(f\"{k}={v}\" for k, v in os.environ.items())\n");
-        let join = f
-            .calls
-            .iter()
-            .find(|c| c.callee == "str.join")
-            .expect("a string method resolves");
-        assert!(join.inner_calls.iter().any(|c| c == "os.environ.items"));
-    }
-
-    #[test]
-    fn thread_targets_run_at_load() {
-        let f = facts(
-            "import threading, subprocess\ndef run():\n    subprocess.Popen('x')\n\
-             threading.Thread(target=run).start()\n",
-        );
-        assert_eq!(stage_of(&f, "subprocess.Popen"), Some(Stage::Import));
-    }
-
-    #[test]
-    fn exec_of_decoded_data() {
-        let f = facts("import base64, zlib\nexec(zlib.decompress(base64.b64decode('eJw=')))\n");
-        let exec = f.calls.iter().find(|c| c.callee == "exec").unwrap();
-        assert!(exec.inner_calls.contains(&"zlib.decompress".to_owned()));
-        assert!(exec.inner_calls.contains(&"base64.b64decode".to_owned()));
-    }
-
-    #[test]
-    fn python2_and_broken_code_still_give_facts() {
-        let f = facts("import os\nprint 'hi'\nexec 'x=1'\nos.system('id')\n");
-        assert!(f.calls.iter().any(|c| c.callee == "os.system"));
-        assert!(f.calls.iter().any(|c| c.callee == "exec"));
-        let f = facts("import os\ndef broken(:\nos.system('id')\n");
-        assert!(f.had_errors);
-        assert!(f.calls.iter().any(|c| c.callee == "os.system"));
-    }
-
-    #[test]
-    fn names_and_strings() {
-        let f = facts("import os, sys\nx = os.environ\ny = sys.executable\nz = 'a' 'b'\n");
-        let names: Vec<_> = f.names.iter().map(|n| n.name.as_str()).collect();
-        assert!(names.contains(&"os.environ") && names.contains(&"sys.executable"));
-        assert!(f.strings.iter().any(|s| s.value == "ab"));
-    }
-
-    #[test]
-    fn subscripted_builtins() {
-        let f = facts("globals()['eval']('1')\n__builtins__.__dict__['exec']('x')\n");
-        let callees: Vec<_> = f.calls.iter().map(|c| c.callee.as_str()).collect();
-        assert!(callees.contains(&"globals.eval"), "{callees:?}");
-        assert!(
-            callees.contains(&"__builtins__.__dict__.exec"),
-            "{callees:?}"
-        );
-    }
-
-    #[test]
-    fn deep_nesting_does_not_overflow() {
-        let src = format!("x = {}1{}\n", "(".repeat(50_000), ")".repeat(50_000));
-        let _ = facts(&src);
-        let src = format!("x = {}\n", "a.".repeat(100_000) + "b");
-        let _ = facts(&src);
     }
 }
