@@ -47,7 +47,7 @@ const INDICATORS: &[(&str, &str)] = &[
     ("Runner.Worker", "the CI runner's process"),
 ];
 
-static MATCHER: Indicators =
+pub(crate) static MATCHER: Indicators =
     Indicators::new(|| INDICATORS.iter().map(|(p, _)| *p).collect());
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {

@@ -57,7 +57,7 @@ const MARKERS: &[&str] = &[
     "getTransactionInfoById",
 ];
 
-static MARKER: Indicators = Indicators::new(|| MARKERS.to_vec());
+pub(crate) static MARKER: Indicators = Indicators::new(|| MARKERS.to_vec());
 
 static ADDRESS: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
     regex::bytes::Regex::new(r#"['"`](?:0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33})['"`]"#).expect("a valid regex")

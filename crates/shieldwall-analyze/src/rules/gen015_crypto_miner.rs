@@ -64,7 +64,7 @@ const INDICATORS: &[(&str, &str, bool)] = &[
     ("nbminer", "a GPU miner", true),
 ];
 
-static MATCHER: Indicators =
+pub(crate) static MATCHER: Indicators =
     Indicators::new(|| INDICATORS.iter().map(|(p, _, _)| *p).collect());
 
 static WALLET: LazyLock<regex::Regex> = LazyLock::new(|| {

@@ -34,7 +34,7 @@ pub(crate) static RULE: Rule = Rule {
 
 const SCANNERS: &[&str] = &["trufflehog", "trufflesecurity", "gitleaks", "noseyparker", "nosey-parker", "nosey_parker", "ggshield"];
 
-static MATCHER: Indicators = Indicators::new(|| SCANNERS.to_vec());
+pub(crate) static MATCHER: Indicators = Indicators::new(|| SCANNERS.to_vec());
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut by_file: std::collections::BTreeMap<&str, (Severity, crate::model::Stage, Option<u32>, String)> =

@@ -82,7 +82,7 @@ const FREE_HOSTS: &[&str] = &[
     "firebaseio.com",
 ];
 
-static FREE_HOST_MATCHER: Indicators = Indicators::new(|| FREE_HOSTS.to_vec());
+pub(crate) static FREE_HOST_MATCHER: Indicators = Indicators::new(|| FREE_HOSTS.to_vec());
 
 /// Calls that hand over a cloud SDK's resolved credentials, or turn a
 /// wallet's private key or seed phrase into an account.
@@ -107,7 +107,7 @@ pub(crate) static WALLET_KEY: Guarded = Guarded::ascii_case_insensitive(
 
 /// Literal fragments of stealers' Discord token patterns and session
 /// cookie names.
-static TOKEN_PATTERNS: Indicators = Indicators::new(|| {
+pub(crate) static TOKEN_PATTERNS: Indicators = Indicators::new(|| {
     vec![
         r"[\w-]{6}\.[\w-]{27}",
         r"[\w-]{6}\.[\w-]{38}",

@@ -98,6 +98,17 @@ rules![
     py004_wheel_record,
 ];
 
+/// The text of `file` when it is worth reading for indicators (see
+/// [`Context::code_texts`]).
+fn code_text(file: &SourceFile) -> Option<&str> {
+    let text = file.text.as_deref()?;
+    let wanted = file.lang != Lang::Other
+        || file.path.ends_with(".gyp")
+        || file.path == "package.json"
+        || file.path.ends_with(".ts");
+    (wanted && (file.role.is_some() || !crate::surface::is_not_shipped(&file.path))).then_some(text)
+}
+
 /// What a rule sees: the artifact, its identity and surface, and every
 /// file with its facts.
 pub struct Context<'a> {
@@ -113,6 +124,68 @@ pub struct Context<'a> {
     commands: std::cell::OnceCell<Vec<CommandText<'a>>>,
     /// [`support::texts`], worked out once for all rules.
     texts: std::cell::OnceCell<Vec<support::Text<'a>>>,
+    /// [`Context::joined_literals`], built once for all rules.
+    joined: std::cell::OnceCell<Vec<Option<JoinedLiterals>>>,
+    /// The hits of each of [`INDICATOR_SETS`], found in one search.
+    indicator_sets: std::cell::OnceCell<Vec<Vec<Hit<'a>>>>,
+}
+
+/// Every indicator set of the catalog. They are searched for together,
+/// in one pass over an artifact's texts; each rule then takes its set's
+/// hits, the ones a search for that set alone gives, in the same order.
+static INDICATOR_SETS: [&Indicators; 8] = [
+    &gen004_credential_read::MATCHER,
+    &gen006_cloud_ci_tokens::MATCHER,
+    &gen007_exfil_endpoint::MATCHER,
+    &gen010_blockchain_c2::MARKER,
+    &gen015_crypto_miner::MATCHER,
+    &gen017_secret_scanner::MATCHER,
+    &gen028_theft_chain::FREE_HOST_MATCHER,
+    &gen028_theft_chain::TOKEN_PATTERNS,
+];
+
+/// The patterns of all [`INDICATOR_SETS`], set after set.
+static ALL_INDICATORS: Indicators = Indicators::new(|| {
+    INDICATOR_SETS
+        .iter()
+        .flat_map(|set| (set.patterns)())
+        .collect()
+});
+
+/// The string literals of one parsed file, joined into one text with a
+/// NUL between each two, so one search reads them all. No indicator holds
+/// a NUL, so no match spans two literals, and matches come in literal
+/// order.
+pub struct JoinedLiterals {
+    /// The literals, NUL-separated.
+    pub text: String,
+    /// `text`, ASCII-lowercased.
+    pub lower: Vec<u8>,
+    /// Where each literal starts in `text`.
+    pub starts: Vec<usize>,
+}
+
+impl JoinedLiterals {
+    fn new(literals: &[Literal]) -> Self {
+        let mut text = String::with_capacity(literals.iter().map(|l| l.value.len() + 1).sum());
+        let mut starts = Vec::with_capacity(literals.len());
+        for literal in literals {
+            starts.push(text.len());
+            text.push_str(&literal.value);
+            text.push('\0');
+        }
+        let lower = text.as_bytes().to_ascii_lowercase();
+        Self {
+            text,
+            lower,
+            starts,
+        }
+    }
+
+    /// The index of the literal holding byte `offset` of `text`.
+    pub fn literal_at(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset) - 1
+    }
 }
 
 /// A command the package runs or ships, from wherever it is written.
@@ -173,7 +246,20 @@ impl<'a> Context<'a> {
             files,
             commands: std::cell::OnceCell::new(),
             texts: std::cell::OnceCell::new(),
+            joined: std::cell::OnceCell::new(),
+            indicator_sets: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The string literals of each file (aligned with [`Context::files`];
+    /// `None` where a file was not parsed), joined for searching.
+    pub fn joined_literals(&self) -> &[Option<JoinedLiterals>] {
+        self.joined.get_or_init(|| {
+            self.files
+                .iter()
+                .map(|f| f.facts.as_ref().map(|x| JoinedLiterals::new(&x.strings)))
+                .collect()
+        })
     }
 
     /// Files with parsed facts.
@@ -203,15 +289,7 @@ impl<'a> Context<'a> {
     /// and `.pth` files outside tests and docs, plus code too large to
     /// parse.
     pub fn code_texts(&self) -> impl Iterator<Item = (&'a SourceFile, &'a str)> + 'a {
-        self.files.iter().filter_map(|f| {
-            let text = f.text.as_deref()?;
-            let wanted = f.lang != Lang::Other
-                || f.path.ends_with(".gyp")
-                || f.path == "package.json"
-                || f.path.ends_with(".ts");
-            (wanted && (f.role.is_some() || !crate::surface::is_not_shipped(&f.path)))
-                .then_some((f, text))
-        })
+        self.files.iter().filter_map(|f| Some((f, code_text(f)?)))
     }
 
     /// Every command: npm scripts and GYP expansions, lines of shell
@@ -373,6 +451,7 @@ pub fn is_spawn(callee: &str) -> bool {
 }
 
 /// A match of an indicator in a file.
+#[derive(Clone, Copy, Debug)]
 pub struct Hit<'a> {
     /// The file.
     pub file: &'a SourceFile,
@@ -396,53 +475,101 @@ impl<'a> Context<'a> {
         self.indicator_hits_in(indicators, |_| true)
     }
 
-    /// [`Context::indicator_hits`] in the files `wanted` accepts only;
-    /// the others are not searched.
+    /// [`Context::indicator_hits`] in the files `wanted` accepts only.
     pub fn indicator_hits_in(
         &self,
         indicators: &Indicators,
         wanted: impl Fn(&SourceFile) -> bool,
     ) -> Vec<Hit<'a>> {
+        match INDICATOR_SETS
+            .iter()
+            .position(|set| std::ptr::eq(*set, indicators))
+        {
+            Some(set) => self.indicator_sets()[set]
+                .iter()
+                .filter(|hit| wanted(hit.file))
+                .copied()
+                .collect(),
+            None => self.search_indicators(indicators, wanted),
+        }
+    }
+
+    /// The hits of every one of [`INDICATOR_SETS`], from one search for
+    /// all their patterns.
+    fn indicator_sets(&self) -> &[Vec<Hit<'a>>] {
+        self.indicator_sets.get_or_init(|| {
+            let mut starts = Vec::with_capacity(INDICATOR_SETS.len());
+            let mut next = 0;
+            for set in INDICATOR_SETS {
+                starts.push(next);
+                next += set.patterns_len();
+            }
+            let mut sets = vec![Vec::new(); INDICATOR_SETS.len()];
+            for hit in self.search_indicators(&ALL_INDICATORS, |_| true) {
+                let set = starts.partition_point(|&start| start <= hit.pattern) - 1;
+                sets[set].push(Hit {
+                    pattern: hit.pattern - starts[set],
+                    ..hit
+                });
+            }
+            sets
+        })
+    }
+
+    /// Searches the texts of the files `wanted` accepts for `indicators`;
+    /// the others are not searched.
+    fn search_indicators(
+        &self,
+        indicators: &Indicators,
+        wanted: impl Fn(&SourceFile) -> bool,
+    ) -> Vec<Hit<'a>> {
         let mut out: Vec<Hit<'a>> = Vec::new();
-        let searched: usize = self
-            .code_texts()
-            .filter(|(file, _)| wanted(file))
-            .map(|(file, text)| match &file.facts {
-                Some(facts) => facts.strings.iter().map(|l| l.value.len()).sum(),
-                None => text.len(),
-            })
+        let texts: Vec<(&'a SourceFile, &'a str, Option<&JoinedLiterals>)> = self
+            .files
+            .iter()
+            .zip(self.joined_literals())
+            .filter_map(|(file, joined)| Some((file, code_text(file)?, joined.as_ref())))
+            .filter(|(file, _, _)| wanted(file))
+            .collect();
+        let searched: usize = texts
+            .iter()
+            .map(|(_, text, joined)| joined.map_or(text.len(), |j| j.text.len()))
             .sum();
         let searcher = indicators.searcher(searched);
         // Per file: patterns already hit, and each hit's pattern and start.
         let mut seen = vec![false; indicators.patterns_len()];
         let mut found = Vec::new();
-        for (file, text) in self.code_texts().filter(|(file, _)| wanted(file)) {
+        for (file, text, joined) in texts {
             seen.fill(false);
-            match &file.facts {
-                Some(facts) => {
-                    for lit in &facts.strings {
-                        searcher.first_matches(lit.value.as_str(), &mut seen, &mut found);
-                        for &(pattern, _) in &found {
-                            let used = facts
-                                .calls
-                                .iter()
-                                .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
-                            out.push(Hit {
-                                file,
-                                line: lit.line,
-                                stage: lit.stage,
-                                pattern,
-                                used,
-                            });
-                        }
+            match (&file.facts, joined) {
+                (Some(facts), Some(joined)) => {
+                    searcher.first_matches(
+                        &joined.text,
+                        Some(&joined.lower),
+                        &mut seen,
+                        &mut found,
+                    );
+                    for &(pattern, start) in &found {
+                        let lit = &facts.strings[joined.literal_at(start)];
+                        let used = facts
+                            .calls
+                            .iter()
+                            .any(|c| c.line == lit.line && c.strings.contains(&lit.value));
+                        out.push(Hit {
+                            file,
+                            line: lit.line,
+                            stage: lit.stage,
+                            pattern,
+                            used,
+                        });
                     }
                 }
-                None => {
+                _ => {
                     let stage = match &file.role {
                         Some(role) if role.whole_file => role.stage,
                         _ => Stage::Runtime,
                     };
-                    searcher.first_matches(text, &mut seen, &mut found);
+                    searcher.first_matches(text, None, &mut seen, &mut found);
                     for &(pattern, start) in &found {
                         let line = crate::lang::lexical::line_of(text.as_bytes(), start);
                         out.push(Hit {
@@ -502,7 +629,13 @@ impl Indicators {
 
     fn lowered(&self) -> &[Vec<u8>] {
         self.lowered.get_or_init(|| {
-            (self.patterns)()
+            let patterns = (self.patterns)();
+            // Joined literals are separated by NUL (see `JoinedLiterals`).
+            assert!(
+                patterns.iter().all(|p| !p.is_empty() && !p.contains('\0')),
+                "indicator patterns are not empty and hold no NUL"
+            );
+            patterns
                 .iter()
                 .map(|p| p.as_bytes().to_ascii_lowercase())
                 .collect()
@@ -556,7 +689,14 @@ impl Searcher<'_> {
     /// `(pattern, start)` into `found`, in the order an overlapping
     /// search reports them (by end; at one end, longest first, then by
     /// pattern); marks them seen.
-    pub fn first_matches(&self, text: &str, seen: &mut [bool], found: &mut Vec<(usize, usize)>) {
+    /// `lower` is `text` ASCII-lowercased, when the caller has it.
+    pub fn first_matches(
+        &self,
+        text: &str,
+        lower: Option<&[u8]>,
+        seen: &mut [bool],
+        found: &mut Vec<(usize, usize)>,
+    ) {
         found.clear();
         match self {
             Searcher::Automaton(automaton) => {
@@ -568,13 +708,20 @@ impl Searcher<'_> {
                 }
             }
             Searcher::Scan(patterns) => {
-                let lower = text.as_bytes().to_ascii_lowercase();
+                let lowered;
+                let lower = match lower {
+                    Some(lower) => lower,
+                    None => {
+                        lowered = text.as_bytes().to_ascii_lowercase();
+                        &lowered
+                    }
+                };
                 let mut ends: Vec<(usize, std::cmp::Reverse<usize>, usize)> = Vec::new();
                 for (pattern, needle) in patterns.iter().enumerate() {
                     if seen[pattern] {
                         continue;
                     }
-                    if let Some(start) = memchr::memmem::find(&lower, needle) {
+                    if let Some(start) = memchr::memmem::find(lower, needle) {
                         ends.push((
                             start + needle.len(),
                             std::cmp::Reverse(needle.len()),
@@ -596,7 +743,9 @@ impl Searcher<'_> {
 mod tests {
     use crate::guarded::tests::assert_sound;
 
-    use super::{Indicators, Searcher};
+    use super::{Indicators, JoinedLiterals, Searcher};
+    use crate::lang::Literal;
+    use crate::model::Stage;
 
     /// Overlapping patterns: prefixes, suffixes, case twins, nested.
     static TRICKY: Indicators = Indicators::new(|| {
@@ -628,24 +777,90 @@ mod tests {
             let texts: Vec<String> = (0..1 + next(3))
                 .map(|_| (0..next(24)).map(|_| pieces[next(pieces.len())]).collect())
                 .collect();
-            let results: Vec<Vec<(usize, usize)>> = searchers
+            // (text, pattern, start in the text), text by text.
+            let results: Vec<Vec<(usize, usize, usize)>> = searchers
                 .iter()
                 .map(|searcher| {
                     let mut seen = vec![false; TRICKY.patterns_len()];
                     let mut found = Vec::new();
                     let mut all = Vec::new();
-                    for text in &texts {
-                        searcher.first_matches(text, &mut seen, &mut found);
-                        all.extend_from_slice(&found);
+                    for (i, text) in texts.iter().enumerate() {
+                        searcher.first_matches(text, None, &mut seen, &mut found);
+                        all.extend(found.iter().map(|&(p, start)| (i, p, start)));
                     }
                     all
                 })
                 .collect();
             assert_eq!(results[0], results[1], "{texts:?}");
             assert_eq!(results[0], results[2], "{texts:?}");
+            // The same, searching the texts joined once.
+            let literals: Vec<Literal> = texts
+                .iter()
+                .map(|t| Literal {
+                    value: t.clone(),
+                    line: 1,
+                    stage: Stage::Import,
+                })
+                .collect();
+            let joined = JoinedLiterals::new(&literals);
+            for searcher in &searchers {
+                let mut seen = vec![false; TRICKY.patterns_len()];
+                let mut found = Vec::new();
+                searcher.first_matches(&joined.text, Some(&joined.lower), &mut seen, &mut found);
+                let mapped: Vec<_> = found
+                    .iter()
+                    .map(|&(p, start)| {
+                        let i = joined.literal_at(start);
+                        (i, p, start - joined.starts[i])
+                    })
+                    .collect();
+                assert_eq!(results[0], mapped, "{texts:?}");
+            }
             reported += results[0].len();
         }
         assert!(reported > 10_000, "{reported}");
+    }
+
+    /// Each rule's indicator hits from the one search for all sets are
+    /// the hits of a search for its set alone, on every rule fixture.
+    #[test]
+    fn one_search_for_all_indicator_sets_gives_each_sets_hits() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut fixtures = 0;
+        let mut hits = 0;
+        for rule in std::fs::read_dir(&root).expect("the fixtures directory") {
+            let rule = rule.expect("a fixture entry").path();
+            for fixture in std::fs::read_dir(&rule).expect("a rule's fixtures") {
+                let path = fixture.expect("a fixture").path();
+                let artifact = crate::Artifact::open(&path, &crate::default_limits())
+                    .expect("a readable fixture");
+                let analysis = crate::analysis::analyze(&artifact, &crate::Options::default());
+                let cx = super::Context::new(
+                    &artifact,
+                    &analysis.identity,
+                    &analysis.plan,
+                    &analysis.files,
+                );
+                for set in super::INDICATOR_SETS {
+                    let key = |h: &super::Hit<'_>| {
+                        (h.file.path.clone(), h.line, h.stage, h.pattern, h.used)
+                    };
+                    let together: Vec<_> = cx.indicator_hits(set).iter().map(key).collect();
+                    let alone: Vec<_> = cx
+                        .search_indicators(set, |_| true)
+                        .iter()
+                        .map(key)
+                        .collect();
+                    assert_eq!(together, alone, "{}", path.display());
+                    hits += together.len();
+                }
+                fixtures += 1;
+            }
+        }
+        assert!(
+            fixtures >= 40 && hits >= 40,
+            "{fixtures} fixtures, {hits} hits"
+        );
     }
 
     /// Small searches scan; an automaton is built once more than
