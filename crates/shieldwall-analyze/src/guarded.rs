@@ -18,6 +18,8 @@ use std::sync::OnceLock;
 
 use regex::{Captures, Match, Regex};
 
+use crate::rules::Joined;
+
 /// A regular expression compiled on first use, and only consulted for
 /// texts holding one of its needles.
 pub(crate) struct Guarded {
@@ -58,21 +60,99 @@ impl Guarded {
 
     /// The compiled expression, when `text` holds a needle.
     fn for_text(&self, text: &str) -> Option<&Regex> {
-        self.needles
-            .iter()
-            .any(|n| {
-                if self.ignore_case {
-                    contains_ignore_ascii_case(text, n)
-                } else {
-                    text.contains(n)
-                }
-            })
+        self.holds_needle(self.needles, text)
             .then(|| self.compiled())
+    }
+
+    fn holds_needle(&self, needles: &[&str], text: &str) -> bool {
+        needles.iter().any(|n| {
+            if self.ignore_case {
+                contains_ignore_ascii_case(text, n)
+            } else {
+                text.contains(n)
+            }
+        })
+    }
+
+    /// The expression for any text: it looks for every needle.
+    pub(crate) fn everywhere(&self) -> Within<'_> {
+        Within {
+            guarded: self,
+            needles: self.needles.to_vec(),
+        }
+    }
+
+    /// The expression for the texts of `joined`: `None` when none of its
+    /// needles occurs in them, so none of them can match; otherwise it
+    /// looks for the needles that occur there only.
+    pub(crate) fn within(&self, joined: &Joined) -> Option<Within<'_>> {
+        let haystack = if self.ignore_case {
+            &joined.lower[..]
+        } else {
+            joined.text.as_bytes()
+        };
+        let needles: Vec<&'static str> = self
+            .needles
+            .iter()
+            .copied()
+            .filter(|n| memchr::memmem::find(haystack, n.as_bytes()).is_some())
+            .collect();
+        (!needles.is_empty()).then_some(Within {
+            guarded: self,
+            needles,
+        })
     }
 
     fn compiled(&self) -> &Regex {
         self.regex
             .get_or_init(|| Regex::new(self.pattern).expect("a valid regex"))
+    }
+
+    /// [`Regex::is_match`].
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.for_text(text).is_some_and(|re| re.is_match(text))
+    }
+
+    /// [`Regex::find`].
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Match<'t>> {
+        self.for_text(text)?.find(text)
+    }
+
+    /// [`Regex::find_iter`].
+    pub(crate) fn find_iter<'s, 't>(
+        &'s self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Match<'t>> + use<'s, 't> {
+        self.for_text(text)
+            .into_iter()
+            .flat_map(move |re| re.find_iter(text))
+    }
+
+    /// [`Regex::captures_iter`].
+    pub(crate) fn captures_iter<'s, 't>(
+        &'s self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Captures<'t>> + use<'s, 't> {
+        self.for_text(text)
+            .into_iter()
+            .flat_map(move |re| re.captures_iter(text))
+    }
+}
+
+/// A [`Guarded`] expression for the texts of one [`Joined`] group (see
+/// [`Guarded::within`]): it gives the answers of the expression for
+/// every text of the group.
+pub(crate) struct Within<'g> {
+    guarded: &'g Guarded,
+    /// The needles that occur in the group.
+    needles: Vec<&'static str>,
+}
+
+impl Within<'_> {
+    fn for_text(&self, text: &str) -> Option<&Regex> {
+        self.guarded
+            .holds_needle(&self.needles, text)
+            .then(|| self.guarded.compiled())
     }
 
     /// [`Regex::is_match`].
@@ -123,6 +203,7 @@ pub(crate) mod tests {
     use regex_syntax::hir::{Class, Hir, HirKind};
 
     use super::{Guarded, contains_ignore_ascii_case};
+    use crate::rules::Joined;
 
     /// Whether every match of `hir` provably contains one of `needles`:
     /// a literal holding a needle, a capture or a repetition (at least
@@ -336,6 +417,47 @@ pub(crate) mod tests {
             .expect("a valid regex")
             .states()
             .len()
+    }
+
+    /// Narrowed to a group of texts, an expression gives every text of
+    /// the group the answers the whole expression gives.
+    #[test]
+    fn narrowed_to_a_group_gives_the_same_answers() {
+        let expressions = [
+            Guarded::ascii_case_insensitive(
+                &["bun.sh", "-g", "uv"],
+                r"(?i-u)bun\.sh/install|(?-u:\b)npm(?-u:\s)+i(?-u:\s)+-g(?-u:\s)+bun|(?-u:\b)uv(?-u:\s)+python",
+            ),
+            Guarded::new(
+                &["ghp_", "://"],
+                r"ghp_[A-Za-z0-9]{4}|https?://[0-9]+\.[0-9]+",
+            ),
+        ];
+        let pieces = [
+            "bun", ".sh", "/install", "BUN.SH", "npm", " ", "i", "-g", "-G", "uv", "UV", "python",
+            "ghp_", "Ab3d", "http", "://", "1", ".", "2", "x", "\n", "é",
+        ];
+        let mut next = crate::testing::picks(0x51_7cc1_b727_220a);
+        let mut matched = 0;
+        for _ in 0..2_000 {
+            let texts: Vec<String> = (0..1 + next(4))
+                .map(|_| (0..next(10)).map(|_| pieces[next(pieces.len())]).collect())
+                .collect();
+            let joined = Joined::new(texts.iter().map(String::as_str));
+            for guarded in &expressions {
+                let within = guarded.within(&joined);
+                for text in &texts {
+                    let whole = guarded.find(text).map(|m| m.range());
+                    let narrowed = within
+                        .as_ref()
+                        .and_then(|w| w.find(text))
+                        .map(|m| m.range());
+                    assert_eq!(whole, narrowed, "{text:?} in {texts:?}");
+                    matched += usize::from(whole.is_some());
+                }
+            }
+        }
+        assert!(matched > 100, "{matched}");
     }
 
     #[test]

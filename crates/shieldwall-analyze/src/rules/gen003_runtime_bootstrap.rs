@@ -33,7 +33,7 @@ use std::sync::LazyLock;
 use super::support::{self, Text};
 use super::{Context, Emit, Rule, clip};
 use crate::model::{Severity, Stage};
-use crate::guarded::Guarded;
+use crate::guarded::{Guarded, Within};
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-003",
@@ -72,15 +72,17 @@ static NPM_INSTALL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)(?-u:\s)+(?:i|install|ci|add|exec|-y|--yes)(?-u:\b)").expect("a valid regex")
 });
 
-fn kind_of(t: &Text<'_>, python: bool) -> Option<Kind> {
+/// What `t` does; `installs` and `starts` are [`INSTALLS`] and [`STARTS`]
+/// for its group of texts.
+fn kind_of(t: &Text<'_>, python: bool, installs: Option<&Within<'_>>, starts: Option<&Within<'_>>) -> Option<Kind> {
     let text = t.text.as_ref();
-    if INSTALLS.is_match(text) {
+    if installs.is_some_and(|re| re.is_match(text)) {
         return Some(Kind::Installs);
     }
     if DROPPER.is_match(text) {
         return Some(Kind::Dropper);
     }
-    if t.command && STARTS.is_match(text) {
+    if t.command && starts.is_some_and(|re| re.is_match(text)) {
         return Some(Kind::Starts);
     }
     if t.command && python && NPM_INSTALL.is_match(text.trim_start()) {
@@ -92,9 +94,13 @@ fn kind_of(t: &Text<'_>, python: bool) -> Option<Kind> {
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     // The worst text per file.
     let mut best: std::collections::BTreeMap<&str, (Severity, Stage, Option<u32>, String)> = Default::default();
-    for t in support::texts(cx) {
+    let texts = support::texts(cx);
+    for group in support::groups(cx) {
+      let installs = INSTALLS.within(&group.joined);
+      let starts = STARTS.within(&group.joined);
+      for t in &texts[group.texts.clone()] {
         let python = t.file.ends_with(".py");
-        let Some(kind) = kind_of(t, python) else { continue };
+        let Some(kind) = kind_of(t, python, installs.as_ref(), starts.as_ref()) else { continue };
         let stage = t.acting_stage();
         let automatic = stage.is_automatic();
         // A Bun start in an npm script is judged by SW-NPM-001 as well;
@@ -118,6 +124,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if (crate::score::points(candidate.0, candidate.1), candidate.0) > (crate::score::points(entry.0, entry.1), entry.0) {
             *entry = candidate;
         }
+      }
     }
     // A shipped dropper file.
     for file in cx.files {

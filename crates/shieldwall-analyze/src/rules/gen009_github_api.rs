@@ -91,16 +91,28 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
             *entry = (key.0, severity, stage, line, message);
         }
     };
-    for t in support::texts(cx) {
+    let texts = support::texts(cx);
+    for group in support::groups(cx) {
+      // What some text of the group can match; nothing, for most groups.
+      let writes: Vec<_> = WRITES.iter().filter(|(p, _, _)| group.joined.holds_ignore_case(p)).collect();
+      let contents = CONTENTS.within(&group.joined);
+      let token_url = TOKEN_URL.within(&group.joined).filter(|_| group.joined.holds_ignore_case("git"));
+      let token = TOKEN.within(&group.joined);
+      if writes.is_empty() && contents.is_none() && token_url.is_none() && token.is_none() {
+          continue;
+      }
+      for t in &texts[group.texts.clone()] {
         let text = t.text.as_ref();
         let lower = text.to_ascii_lowercase();
         let stage = t.acting_stage();
         let automatic = stage.is_automatic();
-        let write = WRITES
+        let write = writes
             .iter()
             .find(|(p, _, _)| lower.contains(p))
             .map(|(_, what, severe)| (*what, *severe))
-            .or_else(|| CONTENTS.is_match(text).then_some(("commits files or workflows through the GitHub API", false)));
+            .or_else(|| {
+                contents.as_ref().is_some_and(|re| re.is_match(text)).then_some(("commits files or workflows through the GitHub API", false))
+            });
         if let Some((what, severe)) = write {
             let severity = match (automatic, severe) {
                 (true, true) => Severity::Critical,
@@ -111,12 +123,12 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         }
         if (lower.contains("git push") || lower.contains("git remote") || lower.contains("git clone") || !t.command)
             && (lower.contains("git") || lower.contains(".git"))
-            && TOKEN_URL.is_match(text)
+            && token_url.as_ref().is_some_and(|re| re.is_match(text))
         {
             let severity = if automatic { Severity::High } else { Severity::Low };
             put(t.file, severity, stage, t.line, format!("uses git with a token in the URL: `{}`", clip(text, 100)));
         }
-        for m in TOKEN.find_iter(text) {
+        for m in token.iter().flat_map(|re| re.find_iter(text)) {
             if real_token(m.as_str()) {
                 let kind = if m.as_str().starts_with("npm_") { "an npm token" } else { "a GitHub token" };
                 let shown: String = m.as_str().chars().take(8).collect();
@@ -124,6 +136,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 break;
             }
         }
+      }
     }
     for (file, (_, severity, stage, line, message)) in best {
         if !message.is_empty() {

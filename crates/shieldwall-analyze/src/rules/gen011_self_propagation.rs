@@ -66,13 +66,21 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     // Per file: the earliest publish and the token handling seen.
     let mut publish: std::collections::BTreeMap<&str, (Stage, Option<u32>, String)> = Default::default();
     let mut tokens: std::collections::BTreeMap<&str, (Stage, Option<u32>, &str)> = Default::default();
-    for t in support::texts(cx) {
+    let texts = support::texts(cx);
+    for group in support::groups(cx) {
+      // The patterns some text of the group holds, in list order.
+      let publishes: Vec<_> = PUBLISH.iter().filter(|p| group.joined.holds_ignore_case(p)).collect();
+      let handles: Vec<_> = TOKENS.iter().filter(|(p, _)| group.joined.holds_ignore_case(p)).collect();
+      if publishes.is_empty() && handles.is_empty() {
+          continue;
+      }
+      for t in &texts[group.texts.clone()] {
         // Release scripts of the package itself (`"release": "npm publish"`).
         if t.file == "package.json" && !t.stage.is_automatic() {
             continue;
         }
         let lower = t.text.to_ascii_lowercase();
-        if PUBLISH.iter().any(|p| lower.contains(p)) {
+        if publishes.iter().any(|p| lower.contains(*p)) {
             // Publishing needs a process or the network.
             let stage = t.acting_stage();
             let entry = publish.entry(t.file).or_insert((stage, t.line, t.text.to_string()));
@@ -80,12 +88,13 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 *entry = (stage, t.line, t.text.to_string());
             }
         }
-        if let Some((_, what)) = TOKENS.iter().find(|(p, _)| lower.contains(p)) {
+        if let Some((_, what)) = handles.iter().find(|(p, _)| lower.contains(p)) {
             let entry = tokens.entry(t.file).or_insert((t.stage, t.line, what));
             if t.stage < entry.0 {
                 *entry = (t.stage, t.line, what);
             }
         }
+      }
     }
     for (file, (stage, line, text)) in &publish {
         // Bumping or packing a version is what release tools do; only

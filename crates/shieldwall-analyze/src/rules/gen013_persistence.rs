@@ -73,9 +73,16 @@ const MECHANISMS: &[(&str, &str, bool)] = &[
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     let mut best: std::collections::BTreeMap<&str, (u32, Severity, crate::model::Stage, Option<u32>, String)> =
         Default::default();
-    for t in support::texts(cx) {
+    let texts = support::texts(cx);
+    for group in support::groups(cx) {
+      // The mechanisms some text of the group names, in list order.
+      let present: Vec<_> = MECHANISMS.iter().filter(|(p, _, _)| group.joined.holds_ignore_case(p)).collect();
+      if present.is_empty() {
+          continue;
+      }
+      for t in &texts[group.texts.clone()] {
         let lower = t.text.to_ascii_lowercase();
-        let Some((_, what, shell)) = MECHANISMS.iter().find(|(p, _, _)| lower.contains(p)) else { continue };
+        let Some((_, what, shell)) = present.iter().find(|(p, _, _)| lower.contains(p)) else { continue };
         let dead_man = what.contains("dead-man");
         let severity = match (t.stage.is_automatic(), shell, dead_man) {
             (_, _, true) => Severity::High,
@@ -89,6 +96,7 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
         if (points, severity) > (entry.0, entry.1) {
             *entry = (points, severity, t.stage, t.line, message);
         }
+      }
     }
     for (file, (_, severity, stage, line, message)) in best {
         out.finding(severity, stage, file, line, message);

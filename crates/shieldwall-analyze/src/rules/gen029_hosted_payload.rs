@@ -30,9 +30,9 @@
 
 
 
-use super::{Context, Emit, Rule};
+use super::{Context, Emit, Joined, Rule};
 use crate::model::Severity;
-use crate::guarded::Guarded;
+use crate::guarded::{Guarded, Within};
 
 pub(crate) static RULE: Rule = Rule {
     id: "SW-GEN-029",
@@ -61,33 +61,21 @@ pub(crate) static IP_PROGRAM: Guarded = Guarded::new(
     r"(?i)https?://([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})(?::[0-9]+)?/[^\t\n\x0B\x0C\r '\x22<>]*?\.(?:exe|scr|bat|cmd|ps1|vbs|hta|msi|dll|jar|py|pyw|sh|bin|elf)(?:[?&#][^\t\n\x0B\x0C\r '\x22<>]*)?(?:$|[\t\n\x0B\x0C\r '\x22<>])",
 );
 
-/// The first program URL in `text`.
-fn program_url(text: &str) -> Option<&str> {
-    // Every expression below starts with `https?://`.
-    if !text.contains("://") {
-        return None;
-    }
-    let found = SHARED_PROGRAM
-        .find(text)
-        .or_else(|| WINDOWS_PROGRAM.find(text))
-        .or_else(|| {
-            IP_PROGRAM.captures_iter(text).find_map(|caps| {
-                let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
-                (octets.len() == 4 && super::gen007_exfil_endpoint::is_public(&octets)).then(|| caps.get(0))?
-            })
-        })?;
-    Some(found.as_str().trim_end_matches(|c: char| c.is_whitespace() || "'\"<>".contains(c)))
-}
 
 fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
-    for (file, text) in cx.code_texts() {
-        let hit = match &file.facts {
-            Some(facts) => facts
-                .strings
-                .iter()
-                .filter(|l| l.value.len() <= 100_000)
-                .find_map(|lit| Some((lit.stage, lit.line, program_url(&lit.value)?))),
-            None => program_url(text).map(|url| {
+    for (file, text, joined) in cx.code_texts_joined() {
+        let hit = match (&file.facts, joined) {
+            (Some(facts), Some(joined)) => {
+                // The expressions, narrowed to the needles of this file's
+                // literals; none of them when no literal holds `://`.
+                let urls = Urls::within(joined);
+                facts
+                    .strings
+                    .iter()
+                    .filter(|l| l.value.len() <= 100_000)
+                    .find_map(|lit| Some((lit.stage, lit.line, urls.as_ref()?.program_url(&lit.value)?)))
+            }
+            _ => Urls::everywhere().program_url(text).map(|url| {
                 let offset = text.find(url).unwrap_or(0);
                 (file.load_stage(), crate::lang::lexical::line_of(text.as_bytes(), offset), url)
             }),
@@ -101,5 +89,53 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
                 format!("fetches a program from a file-sharing host or a bare IP address: `{}`", super::clip(url, 120)),
             );
         }
+    }
+}
+
+/// The program-URL expressions for a set of texts.
+struct Urls {
+    shared: Option<Within<'static>>,
+    windows: Option<Within<'static>>,
+    ip: Option<Within<'static>>,
+}
+
+impl Urls {
+    /// For the texts of `joined`; `None` when none holds `://`.
+    fn within(joined: &Joined) -> Option<Self> {
+        memchr::memmem::find(joined.text.as_bytes(), b"://")?;
+        Some(Self {
+            shared: SHARED_PROGRAM.within(joined),
+            windows: WINDOWS_PROGRAM.within(joined),
+            ip: IP_PROGRAM.within(joined),
+        })
+    }
+
+    /// For any text.
+    fn everywhere() -> Self {
+        Self {
+            shared: Some(SHARED_PROGRAM.everywhere()),
+            windows: Some(WINDOWS_PROGRAM.everywhere()),
+            ip: Some(IP_PROGRAM.everywhere()),
+        }
+    }
+
+    /// The first program URL in `text`.
+    fn program_url<'t>(&self, text: &'t str) -> Option<&'t str> {
+        // Every expression below starts with `https?://`.
+        if !text.contains("://") {
+            return None;
+        }
+        let found = self
+            .shared
+            .as_ref()
+            .and_then(|re| re.find(text))
+            .or_else(|| self.windows.as_ref().and_then(|re| re.find(text)))
+            .or_else(|| {
+                self.ip.as_ref()?.captures_iter(text).find_map(|caps| {
+                    let octets: Vec<u8> = (1..=4).filter_map(|i| caps[i].parse().ok()).collect();
+                    (octets.len() == 4 && super::gen007_exfil_endpoint::is_public(&octets)).then(|| caps.get(0))?
+                })
+            })?;
+        Some(found.as_str().trim_end_matches(|c: char| c.is_whitespace() || "'\"<>".contains(c)))
     }
 }

@@ -125,7 +125,9 @@ pub struct Context<'a> {
     /// [`support::texts`], worked out once for all rules.
     texts: std::cell::OnceCell<Vec<support::Text<'a>>>,
     /// [`Context::joined_literals`], built once for all rules.
-    joined: std::cell::OnceCell<Vec<Option<JoinedLiterals>>>,
+    joined: std::cell::OnceCell<Vec<Option<Joined>>>,
+    /// [`support::groups`], built once for all rules.
+    text_groups: std::cell::OnceCell<Vec<support::Group>>,
     /// The hits of each of [`INDICATOR_SETS`], found in one search.
     indicator_sets: std::cell::OnceCell<Vec<Vec<Hit<'a>>>>,
 }
@@ -152,26 +154,27 @@ static ALL_INDICATORS: Indicators = Indicators::new(|| {
         .collect()
 });
 
-/// The string literals of one parsed file, joined into one text with a
-/// NUL between each two, so one search reads them all. No indicator holds
-/// a NUL, so no match spans two literals, and matches come in literal
-/// order.
-pub struct JoinedLiterals {
-    /// The literals, NUL-separated.
+/// Texts joined into one with a NUL between each two, so one search
+/// reads them all: the string literals of a parsed file, or a group of
+/// [`support::texts`]. No indicator or needle holds a NUL, so no match
+/// spans two texts, and matches come in text order.
+pub struct Joined {
+    /// The texts, NUL-separated.
     pub text: String,
     /// `text`, ASCII-lowercased.
     pub lower: Vec<u8>,
-    /// Where each literal starts in `text`.
+    /// Where each text starts in `text`.
     pub starts: Vec<usize>,
 }
 
-impl JoinedLiterals {
-    fn new(literals: &[Literal]) -> Self {
-        let mut text = String::with_capacity(literals.iter().map(|l| l.value.len() + 1).sum());
-        let mut starts = Vec::with_capacity(literals.len());
-        for literal in literals {
+impl Joined {
+    /// `texts`, joined.
+    pub fn new<'t>(texts: impl IntoIterator<Item = &'t str>) -> Self {
+        let mut text = String::new();
+        let mut starts = Vec::new();
+        for piece in texts {
             starts.push(text.len());
-            text.push_str(&literal.value);
+            text.push_str(piece);
             text.push('\0');
         }
         let lower = text.as_bytes().to_ascii_lowercase();
@@ -182,9 +185,15 @@ impl JoinedLiterals {
         }
     }
 
-    /// The index of the literal holding byte `offset` of `text`.
-    pub fn literal_at(&self, offset: usize) -> usize {
+    /// The index of the text holding byte `offset` of `text`.
+    pub fn text_at(&self, offset: usize) -> usize {
         self.starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Whether `needle` (lowercase ASCII) occurs in any of the texts in
+    /// any ASCII case.
+    pub fn holds_ignore_case(&self, needle: &str) -> bool {
+        memchr::memmem::find(&self.lower, needle.as_bytes()).is_some()
     }
 }
 
@@ -247,19 +256,34 @@ impl<'a> Context<'a> {
             commands: std::cell::OnceCell::new(),
             texts: std::cell::OnceCell::new(),
             joined: std::cell::OnceCell::new(),
+            text_groups: std::cell::OnceCell::new(),
             indicator_sets: std::cell::OnceCell::new(),
         }
     }
 
     /// The string literals of each file (aligned with [`Context::files`];
     /// `None` where a file was not parsed), joined for searching.
-    pub fn joined_literals(&self) -> &[Option<JoinedLiterals>] {
+    pub fn joined_literals(&self) -> &[Option<Joined>] {
         self.joined.get_or_init(|| {
             self.files
                 .iter()
-                .map(|f| f.facts.as_ref().map(|x| JoinedLiterals::new(&x.strings)))
+                .map(|f| {
+                    let facts = f.facts.as_ref()?;
+                    Some(Joined::new(facts.strings.iter().map(|l| l.value.as_str())))
+                })
                 .collect()
         })
+    }
+
+    /// [`Context::code_texts`], each with its joined string literals when
+    /// the file was parsed.
+    pub fn code_texts_joined(
+        &self,
+    ) -> impl Iterator<Item = (&'a SourceFile, &'a str, Option<&Joined>)> + '_ {
+        self.files
+            .iter()
+            .zip(self.joined_literals())
+            .filter_map(|(file, joined)| Some((file, code_text(file)?, joined.as_ref())))
     }
 
     /// Files with parsed facts.
@@ -524,11 +548,8 @@ impl<'a> Context<'a> {
         wanted: impl Fn(&SourceFile) -> bool,
     ) -> Vec<Hit<'a>> {
         let mut out: Vec<Hit<'a>> = Vec::new();
-        let texts: Vec<(&'a SourceFile, &'a str, Option<&JoinedLiterals>)> = self
-            .files
-            .iter()
-            .zip(self.joined_literals())
-            .filter_map(|(file, joined)| Some((file, code_text(file)?, joined.as_ref())))
+        let texts: Vec<(&'a SourceFile, &'a str, Option<&Joined>)> = self
+            .code_texts_joined()
             .filter(|(file, _, _)| wanted(file))
             .collect();
         let searched: usize = texts
@@ -550,7 +571,7 @@ impl<'a> Context<'a> {
                         &mut found,
                     );
                     for &(pattern, start) in &found {
-                        let lit = &facts.strings[joined.literal_at(start)];
+                        let lit = &facts.strings[joined.text_at(start)];
                         let used = facts
                             .calls
                             .iter()
@@ -630,7 +651,7 @@ impl Indicators {
     fn lowered(&self) -> &[Vec<u8>] {
         self.lowered.get_or_init(|| {
             let patterns = (self.patterns)();
-            // Joined literals are separated by NUL (see `JoinedLiterals`).
+            // Joined texts are separated by NUL (see `Joined`).
             assert!(
                 patterns.iter().all(|p| !p.is_empty() && !p.contains('\0')),
                 "indicator patterns are not empty and hold no NUL"
@@ -743,9 +764,7 @@ impl Searcher<'_> {
 mod tests {
     use crate::guarded::tests::assert_sound;
 
-    use super::{Indicators, JoinedLiterals, Searcher};
-    use crate::lang::Literal;
-    use crate::model::Stage;
+    use super::{Indicators, Joined, Searcher};
 
     /// Overlapping patterns: prefixes, suffixes, case twins, nested.
     static TRICKY: Indicators = Indicators::new(|| {
@@ -794,15 +813,7 @@ mod tests {
             assert_eq!(results[0], results[1], "{texts:?}");
             assert_eq!(results[0], results[2], "{texts:?}");
             // The same, searching the texts joined once.
-            let literals: Vec<Literal> = texts
-                .iter()
-                .map(|t| Literal {
-                    value: t.clone(),
-                    line: 1,
-                    stage: Stage::Import,
-                })
-                .collect();
-            let joined = JoinedLiterals::new(&literals);
+            let joined = Joined::new(texts.iter().map(String::as_str));
             for searcher in &searchers {
                 let mut seen = vec![false; TRICKY.patterns_len()];
                 let mut found = Vec::new();
@@ -810,7 +821,7 @@ mod tests {
                 let mapped: Vec<_> = found
                     .iter()
                     .map(|&(p, start)| {
-                        let i = joined.literal_at(start);
+                        let i = joined.text_at(start);
                         (i, p, start - joined.starts[i])
                     })
                     .collect();

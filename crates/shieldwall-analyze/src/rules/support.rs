@@ -3,7 +3,7 @@
 //! every text a package runs or holds, with the stage it weighs at.
 
 use super::gen001_download_exec::EXEC_CALLEES;
-use super::{Context, Hit, is_network, is_spawn};
+use super::{Context, Hit, Joined, is_network, is_spawn};
 use crate::analysis::SourceFile;
 use crate::lang::callee_matches;
 use crate::model::Stage;
@@ -121,6 +121,38 @@ fn collect_texts<'a>(cx: &Context<'a>) -> Vec<Text<'a>> {
         }
     }
     out
+}
+
+/// A run of [`texts`] from one file, all commands or all not, joined:
+/// a needle no text of the run holds is absent from `joined`, so rules
+/// skip what the run cannot match.
+pub(crate) struct Group {
+    /// The texts, as indices into [`texts`].
+    pub texts: std::ops::Range<usize>,
+    /// Their text, joined.
+    pub joined: Joined,
+}
+
+/// [`texts`] in runs, in order.
+pub(crate) fn groups<'c>(cx: &'c Context<'_>) -> &'c [Group] {
+    cx.text_groups.get_or_init(|| {
+        let texts = texts(cx);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for end in 1..=texts.len() {
+            let split = end == texts.len()
+                || texts[end].file != texts[start].file
+                || texts[end].command != texts[start].command;
+            if split {
+                out.push(Group {
+                    texts: start..end,
+                    joined: Joined::new(texts[start..end].iter().map(|t| t.text.as_ref())),
+                });
+                start = end;
+            }
+        }
+        out
+    })
 }
 
 /// The earliest automatic stage at which `file` spawns, runs code, or
