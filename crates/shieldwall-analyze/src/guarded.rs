@@ -20,6 +20,10 @@ use regex::{Captures, Match, Regex};
 
 use crate::rules::Joined;
 
+/// Texts at least this long are lowercased once to look for several
+/// case-insensitive needles, rather than scanned once per needle.
+const LOWERCASE_FROM: usize = 256;
+
 /// A regular expression compiled on first use, and only consulted for
 /// texts holding one of its needles.
 pub(crate) struct Guarded {
@@ -65,13 +69,18 @@ impl Guarded {
     }
 
     fn holds_needle(&self, needles: &[&str], text: &str) -> bool {
-        needles.iter().any(|n| {
-            if self.ignore_case {
-                contains_ignore_ascii_case(text, n)
-            } else {
-                text.contains(n)
-            }
-        })
+        let find = |haystack: &[u8], needle: &str| {
+            memchr::memmem::find(haystack, needle.as_bytes()).is_some()
+        };
+        if !self.ignore_case {
+            return needles.iter().any(|n| find(text.as_bytes(), n));
+        }
+        if text.len() < LOWERCASE_FROM || needles.len() < 2 {
+            return needles.iter().any(|n| contains_ignore_ascii_case(text, n));
+        }
+        // Longer texts: lowercased once, then searched needle by needle.
+        let lower = text.as_bytes().to_ascii_lowercase();
+        needles.iter().any(|n| find(&lower, n))
     }
 
     /// The expression for any text: it looks for every needle.
@@ -417,6 +426,33 @@ pub(crate) mod tests {
             .expect("a valid regex")
             .states()
             .len()
+    }
+
+    /// Long texts, lowercased once, hold the needles that scanning each
+    /// needle in any case finds.
+    #[test]
+    fn long_texts_hold_the_same_needles() {
+        let guarded =
+            Guarded::ascii_case_insensitive(&["bun.sh", "uv", "-g"], r"(?i-u)bun\.sh|uv|-g");
+        let pieces = [
+            "bun", ".sh", "BUN.SH", "u", "v", "V", "-", "g", "G", " ", "é", "\n",
+        ];
+        let mut next = crate::testing::picks(0x2f1e_44a0_93c5_6b7d);
+        let mut held = 0;
+        for _ in 0..500 {
+            let text: String = (0..next(200)).map(|_| pieces[next(pieces.len())]).collect();
+            let scanned = guarded
+                .needles
+                .iter()
+                .any(|n| contains_ignore_ascii_case(&text, n));
+            assert_eq!(
+                guarded.holds_needle(guarded.needles, &text),
+                scanned,
+                "{text:?}"
+            );
+            held += usize::from(scanned && text.len() >= super::LOWERCASE_FROM);
+        }
+        assert!(held > 50, "{held}");
     }
 
     /// Narrowed to a group of texts, an expression gives every text of

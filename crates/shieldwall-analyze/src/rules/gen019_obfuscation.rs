@@ -147,7 +147,7 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
             if file.lang == Lang::JavaScript && is_bundle(&file.path) {
                 return out;
             }
-            if text.contains("_0x") {
+            if memchr::memmem::find(text.as_bytes(), b"_0x").is_some() {
                 let mut first = None;
                 let mut count = 0usize;
                 for m in HEX_IDENT.find_iter(text) {
@@ -176,7 +176,7 @@ fn marks(file: &SourceFile, text: &str) -> Vec<Mark> {
     }
     if file.lang == Lang::Python {
         {
-            if let Some(at) = PYARMOR.iter().find_map(|p| text.find(p)) {
+            if let Some(at) = PYARMOR.iter().find_map(|p| memchr::memmem::find(text.as_bytes(), p.as_bytes())) {
                 out.push(Mark {
                     line: line_of(at),
                     what: "PyArmor-protected code".to_owned(),
