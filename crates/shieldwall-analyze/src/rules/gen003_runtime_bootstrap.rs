@@ -65,21 +65,22 @@ pub(crate) static STARTS: Guarded = Guarded::ascii_case_insensitive(
     r"(?i)(?:^|[\t\n\x0B\x0C\r /&|;(])(?:bun|bunx|bun\.exe)(?-u:\s)+(?:run(?-u:\s)+|x(?-u:\s)+)?\S|(?:^|[\t\n\x0B\x0C\r &|;])npx(?-u:\s)+(?:-y(?-u:\s)+|--yes(?-u:\s)+)?(?:github:|git\+|https?://)|(?:^|[\t\n\x0B\x0C\r &|;])deno(?-u:\s)+run(?-u:\s)",
 );
 
-static DROPPER: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"(?i)setup_bun\.js|bun_environment\.js").expect("a valid regex"));
+/// The file names of the Shai-Hulud Bun dropper, in any ASCII case.
+pub(crate) static DROPPER: Guarded =
+    Guarded::ascii_case_insensitive(&["setup_bun.js", "bun_environment.js"], r"(?i-u)setup_bun\.js|bun_environment\.js");
 
 static NPM_INSTALL: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"^(?:npm|npm\.cmd|yarn|pnpm|npx)(?-u:\s)+(?:i|install|ci|add|exec|-y|--yes)(?-u:\b)").expect("a valid regex")
 });
 
-/// What `t` does; `installs` and `starts` are [`INSTALLS`] and [`STARTS`]
-/// for its group of texts.
-fn kind_of(t: &Text<'_>, python: bool, installs: Option<&Within<'_>>, starts: Option<&Within<'_>>) -> Option<Kind> {
+/// What `t` does; `[installs, dropper, starts]` are [`INSTALLS`],
+/// [`DROPPER`] and [`STARTS`] for its group of texts.
+fn kind_of(t: &Text<'_>, python: bool, [installs, dropper, starts]: [Option<&Within<'_>>; 3]) -> Option<Kind> {
     let text = t.text.as_ref();
     if installs.is_some_and(|re| re.is_match(text)) {
         return Some(Kind::Installs);
     }
-    if DROPPER.is_match(text) {
+    if dropper.is_some_and(|re| re.is_match(text)) {
         return Some(Kind::Dropper);
     }
     if t.command && starts.is_some_and(|re| re.is_match(text)) {
@@ -98,9 +99,10 @@ fn check(cx: &Context<'_>, out: &mut Emit<'_>) {
     for group in support::groups(cx) {
       let installs = INSTALLS.within(&group.joined);
       let starts = STARTS.within(&group.joined);
+      let dropper = DROPPER.within(&group.joined);
       for t in &texts[group.texts.clone()] {
         let python = t.file.ends_with(".py");
-        let Some(kind) = kind_of(t, python, installs.as_ref(), starts.as_ref()) else { continue };
+        let Some(kind) = kind_of(t, python, [installs.as_ref(), dropper.as_ref(), starts.as_ref()]) else { continue };
         let stage = t.acting_stage();
         let automatic = stage.is_automatic();
         // A Bun start in an npm script is judged by SW-NPM-001 as well;

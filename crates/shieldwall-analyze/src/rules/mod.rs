@@ -906,6 +906,7 @@ mod tests {
             ("JAVASCRIPT_CODE", &crate::embedded::JAVASCRIPT_CODE),
             ("INSTALLS", &g003::INSTALLS),
             ("STARTS", &g003::STARTS),
+            ("DROPPER", &g003::DROPPER),
             ("IP_URL", &g007::IP_URL),
             ("CONTENTS", &g009::CONTENTS),
             ("TOKEN", &g009::TOKEN),
