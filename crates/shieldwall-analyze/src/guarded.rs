@@ -14,6 +14,7 @@
 //! where its ASCII form costs 0.02 ms, and the tests refuse an expression
 //! whose automaton is large (see `tests::assert_cheap`).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::{Captures, Match, Regex};
@@ -62,12 +63,6 @@ impl Guarded {
         }
     }
 
-    /// The compiled expression, when `text` holds a needle.
-    fn for_text(&self, text: &str) -> Option<&Regex> {
-        self.holds_needle(self.needles, text)
-            .then(|| self.compiled())
-    }
-
     fn holds_needle(&self, needles: &[&str], text: &str) -> bool {
         let find = |haystack: &[u8], needle: &str| {
             memchr::memmem::find(haystack, needle.as_bytes()).is_some()
@@ -87,7 +82,7 @@ impl Guarded {
     pub(crate) fn everywhere(&self) -> Within<'_> {
         Within {
             guarded: self,
-            needles: self.needles.to_vec(),
+            needles: Cow::Borrowed(self.needles),
         }
     }
 
@@ -108,7 +103,7 @@ impl Guarded {
             .collect();
         (!needles.is_empty()).then_some(Within {
             guarded: self,
-            needles,
+            needles: Cow::Owned(needles),
         })
     }
 
@@ -119,12 +114,12 @@ impl Guarded {
 
     /// [`Regex::is_match`].
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.for_text(text).is_some_and(|re| re.is_match(text))
+        self.everywhere().is_match(text)
     }
 
     /// [`Regex::find`].
     pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Match<'t>> {
-        self.for_text(text)?.find(text)
+        self.everywhere().find(text)
     }
 
     /// [`Regex::find_iter`].
@@ -132,9 +127,7 @@ impl Guarded {
         &'s self,
         text: &'t str,
     ) -> impl Iterator<Item = Match<'t>> + use<'s, 't> {
-        self.for_text(text)
-            .into_iter()
-            .flat_map(move |re| re.find_iter(text))
+        self.everywhere().find_iter(text)
     }
 
     /// [`Regex::captures_iter`].
@@ -142,9 +135,7 @@ impl Guarded {
         &'s self,
         text: &'t str,
     ) -> impl Iterator<Item = Captures<'t>> + use<'s, 't> {
-        self.for_text(text)
-            .into_iter()
-            .flat_map(move |re| re.captures_iter(text))
+        self.everywhere().captures_iter(text)
     }
 }
 
@@ -153,15 +144,17 @@ impl Guarded {
 /// every text of the group.
 pub(crate) struct Within<'g> {
     guarded: &'g Guarded,
-    /// The needles that occur in the group.
-    needles: Vec<&'static str>,
+    /// The needles looked for.
+    needles: Cow<'g, [&'static str]>,
 }
 
-impl Within<'_> {
-    fn for_text(&self, text: &str) -> Option<&Regex> {
-        self.guarded
+impl<'g> Within<'g> {
+    /// The compiled expression, when `text` holds a needle.
+    fn for_text(&self, text: &str) -> Option<&'g Regex> {
+        let guarded = self.guarded;
+        guarded
             .holds_needle(&self.needles, text)
-            .then(|| self.guarded.compiled())
+            .then(|| guarded.compiled())
     }
 
     /// [`Regex::is_match`].
@@ -175,20 +168,20 @@ impl Within<'_> {
     }
 
     /// [`Regex::find_iter`].
-    pub(crate) fn find_iter<'s, 't>(
-        &'s self,
+    pub(crate) fn find_iter<'t>(
+        &self,
         text: &'t str,
-    ) -> impl Iterator<Item = Match<'t>> + use<'s, 't> {
+    ) -> impl Iterator<Item = Match<'t>> + use<'g, 't> {
         self.for_text(text)
             .into_iter()
             .flat_map(move |re| re.find_iter(text))
     }
 
     /// [`Regex::captures_iter`].
-    pub(crate) fn captures_iter<'s, 't>(
-        &'s self,
+    pub(crate) fn captures_iter<'t>(
+        &self,
         text: &'t str,
-    ) -> impl Iterator<Item = Captures<'t>> + use<'s, 't> {
+    ) -> impl Iterator<Item = Captures<'t>> + use<'g, 't> {
         self.for_text(text)
             .into_iter()
             .flat_map(move |re| re.captures_iter(text))

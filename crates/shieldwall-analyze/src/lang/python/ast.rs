@@ -21,7 +21,7 @@ use ruff_text_size::{Ranged, TextSize};
 use super::super::walk::{Collector, Scope};
 use super::super::{Call, Facts, pystr};
 use super::{
-    DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary,
+    DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary, from_import,
     is_constructor, nesting,
 };
 use crate::model::Stage;
@@ -376,30 +376,16 @@ impl<'s> Walker<'s> {
         if names.is_empty() {
             self.out.import(module.clone(), line, self.scope);
         }
-        let base = module.trim_start_matches('.');
         for alias in names {
             let imported = alias.name.id.as_str();
             let local = alias.asname.as_ref().map_or(imported, |a| a.id.as_str());
-            let full = if base.is_empty() {
-                imported.to_owned()
-            } else {
-                format!("{base}.{imported}")
-            };
-            if module.starts_with('.') {
-                // Relative: the module path as written, for reachability.
-                let joined = if module.ends_with('.') {
-                    format!("{module}{imported}")
-                } else {
-                    format!("{module}.{imported}")
-                };
-                self.out.import(joined, line, self.scope);
-                self.out.import(module.clone(), line, self.scope);
-            } else {
-                self.out.import(full.clone(), line, self.scope);
-            }
-            if !local.is_empty() && !module.starts_with('.') {
-                self.aliases.insert(local.to_owned(), full);
-            }
+            from_import(
+                &mut self.out,
+                &mut self.aliases,
+                [&module, imported, local],
+                line,
+                self.scope,
+            );
         }
     }
 

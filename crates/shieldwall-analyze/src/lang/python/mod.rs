@@ -52,6 +52,40 @@ pub fn analyze_with(parser: Parser, source: &str, load: Stage, whole_file: bool)
     }
 }
 
+/// Records `from module import imported as local` (`module` as written,
+/// with its leading dots; `local` empty when unknown): the imports that
+/// reach the module and the name, and the alias `local` → the dotted
+/// name it stands for (absolute imports only).
+fn from_import(
+    out: &mut super::walk::Collector,
+    aliases: &mut std::collections::HashMap<String, String>,
+    [module, imported, local]: [&str; 3],
+    line: u32,
+    scope: super::walk::Scope,
+) {
+    let base = module.trim_start_matches('.');
+    let full = if base.is_empty() {
+        imported.to_owned()
+    } else {
+        format!("{base}.{imported}")
+    };
+    if module.starts_with('.') {
+        // Relative: the module path as written, for reachability.
+        let joined = if module.ends_with('.') {
+            format!("{module}{imported}")
+        } else {
+            format!("{module}.{imported}")
+        };
+        out.import(joined, line, scope);
+        out.import(module.to_owned(), line, scope);
+    } else {
+        out.import(full.clone(), line, scope);
+        if !local.is_empty() {
+            aliases.insert(local.to_owned(), full);
+        }
+    }
+}
+
 /// Methods that run when a class is instantiated.
 fn is_constructor(name: &str) -> bool {
     matches!(

@@ -11,7 +11,7 @@ use tree_sitter::{Node, Parser};
 use super::super::walk::{Collector, Scope};
 use super::super::{Call, Facts, pystr};
 use super::{
-    DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary,
+    DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary, from_import,
     is_constructor,
 };
 use crate::model::Stage;
@@ -249,7 +249,6 @@ impl<'s> Walker<'s> {
             // `from x import *`
             self.out.import(module.clone(), line, scope);
         }
-        let base = module.trim_start_matches('.');
         for name in names {
             let (imported, local) = match name.kind() {
                 "aliased_import" => (
@@ -262,26 +261,13 @@ impl<'s> Walker<'s> {
                 ),
                 _ => (self.text(name), self.text(name)),
             };
-            let full = if base.is_empty() {
-                imported.to_owned()
-            } else {
-                format!("{base}.{imported}")
-            };
-            if module.starts_with('.') {
-                // Relative: the module path as written, for reachability.
-                let joined = if module.ends_with('.') {
-                    format!("{module}{imported}")
-                } else {
-                    format!("{module}.{imported}")
-                };
-                self.out.import(joined, line, scope);
-                self.out.import(module.clone(), line, scope);
-            } else {
-                self.out.import(full.clone(), line, scope);
-            }
-            if !local.is_empty() && !module.starts_with('.') {
-                self.aliases.insert(local.to_owned(), full);
-            }
+            from_import(
+                &mut self.out,
+                &mut self.aliases,
+                [&module, imported, local],
+                line,
+                scope,
+            );
         }
     }
 
