@@ -22,7 +22,7 @@ use super::super::walk::{Collector, Scope};
 use super::super::{Call, Facts, pystr};
 use super::{
     DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary, from_import,
-    is_constructor, nesting,
+    function_owner, nesting,
 };
 use crate::model::Stage;
 
@@ -284,18 +284,7 @@ impl<'s> Walker<'s> {
             self.visit_expr(&decorator.expression);
         }
         let name = function.name.id.as_str();
-        let owner = match (&self.scope.owner, &self.class) {
-            (Some(owner), _) => *owner,
-            (None, Some(class)) => {
-                let key = if is_constructor(name) {
-                    class.clone()
-                } else {
-                    format!("{class}.{name}")
-                };
-                self.out.owner(&key)
-            }
-            (None, None) => self.out.owner(name),
-        };
+        let owner = function_owner(&mut self.out, self.scope, self.class.as_deref(), name);
         let outer = self.scope;
         let class = self.class.take();
         self.scope = Scope {

@@ -86,6 +86,24 @@ fn from_import(
     }
 }
 
+/// The owner of the code of a function `name` defined in `scope`: the
+/// top-level function around it, else the method group of the class
+/// whose body holds it (constructors share the class's own key), else
+/// the function itself.
+fn function_owner(
+    out: &mut super::walk::Collector,
+    scope: super::walk::Scope,
+    class: Option<&str>,
+    name: &str,
+) -> u32 {
+    match (scope.owner, class) {
+        (Some(owner), _) => owner,
+        (None, Some(class)) if is_constructor(name) => out.owner(class),
+        (None, Some(class)) => out.owner(&format!("{class}.{name}")),
+        (None, None) => out.owner(name),
+    }
+}
+
 /// Methods that run when a class is instantiated.
 fn is_constructor(name: &str) -> bool {
     matches!(

@@ -12,7 +12,7 @@ use super::super::walk::{Collector, Scope};
 use super::super::{Call, Facts, pystr};
 use super::{
     DANGEROUS_BUILTINS, MAX_CHAIN, MAX_JOINED_PARTS, MAX_KEYWORD_TEXT, floor_boundary, from_import,
-    is_constructor,
+    function_owner,
 };
 use crate::model::Stage;
 
@@ -76,18 +76,7 @@ impl<'s> Walker<'s> {
                         .child_by_field_name("name")
                         .map(|n| self.text(n))
                         .unwrap_or("");
-                    let owner = match (&scope.owner, &class) {
-                        (Some(owner), _) => *owner,
-                        (None, Some(class)) => {
-                            let key = if is_constructor(name) {
-                                class.clone()
-                            } else {
-                                format!("{class}.{name}")
-                            };
-                            self.out.owner(&key)
-                        }
-                        (None, None) => self.out.owner(name),
-                    };
+                    let owner = function_owner(&mut self.out, scope, class.as_deref(), name);
                     let inner = Scope {
                         owner: Some(owner),
                         ..scope
